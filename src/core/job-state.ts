@@ -11,7 +11,7 @@ export type JobState =
   | ({ type: "starting"; failures: number } & Running)
   | ({ type: "running"; readyAtMs: number; failures: number } & Running)
   | ({ type: "degraded"; readyAtMs: number; failures: number } & Running)
-  | ({ type: "stopping"; then: "stopped" | "start"; readyAtMs: number | null } & Running)
+  | ({ type: "stopping"; next: "stopped" | "start" | "failed"; readyAtMs: number | null } & Running)
   | { type: "stopped" }
   | { type: "backoff"; delayMs: number; untilMs: number; reason: string }
   | { type: "exited"; code: number | null; signal: string | null }

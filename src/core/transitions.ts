@@ -66,10 +66,17 @@ function spawn(m: JobModel, patch: Partial<JobModel> = {}): Outcome {
   return { model: next, effects: [{ type: "spawn", instance: next.instance + 1 }] };
 }
 
+/** Spawn after the live instance is gone: rest in `backoff` (no delay) until `spawned` or `spawnFailed`. */
+function respawn(m: JobModel, nowMs: number, reason: string, patch: Partial<JobModel> = {}): Outcome {
+  const out = spawn(m, patch);
+  return { ...out, model: { ...out.model, state: { type: "backoff", delayMs: 0, untilMs: nowMs, reason } } };
+}
+
+/** Every start goes through `waiting`: there it waits for `after`, or (ready) asks for the spawn at once. */
 function startFromRest(m: JobModel, e: { depsReady: boolean; depsReason: string | null }): Outcome {
-  const fresh = { attempt: 0, restartTimesMs: [] };
-  if (!e.depsReady) return enter(m, { type: "waiting", reason: e.depsReason }, [], { ...fresh, want: "up" });
-  return spawn(m, fresh);
+  const fresh = { attempt: 0, restartTimesMs: [], want: "up" as const, note: null };
+  const waiting = enter(m, { type: "waiting", reason: e.depsReady ? null : e.depsReason }, [], fresh).model;
+  return e.depsReady ? spawn(waiting) : same(waiting);
 }
 
 function kill(run: Running, policy: JobPolicy): Effect {
@@ -82,11 +89,16 @@ function kill(run: Running, policy: JobPolicy): Effect {
   };
 }
 
-function stopLive(m: JobModel, policy: JobPolicy, then: "stopped" | "start", patch: Partial<JobModel> = {}): Outcome {
+function stopLive(
+  m: JobModel,
+  policy: JobPolicy,
+  next: "stopped" | "start",
+  patch: Partial<JobModel> = {},
+): Outcome {
   const run = liveInstance(m.state);
   if (!run) return same(m);
   const readyAtMs = "readyAtMs" in m.state ? m.state.readyAtMs : null;
-  return enter(m, { type: "stopping", then, readyAtMs, ...run }, [kill(run, policy)], patch);
+  return enter(m, { type: "stopping", next, readyAtMs, ...run }, [kill(run, policy)], patch);
 }
 
 /** Counts a restart against maxRestarts; returns the recent restart times, or null when over the limit. */
@@ -136,34 +148,61 @@ function afterExit(
   const delayMs =
     stable && attempt === 0
       ? 0
-      : Math.min(policy.backoff.maxMs, Math.round(policy.backoff.initialMs * policy.backoff.factor ** attempt));
-  const patch = { attempt: attempt + 1, restartTimesMs: recent, restarts: m.restarts + 1, note: why };
-  if (delayMs === 0) return spawn(m, patch);
-  return enter(m, { type: "backoff", delayMs, untilMs: nowMs + delayMs, reason: why }, [{ type: "schedule", delayMs }], patch);
+      : Math.min(
+          policy.backoff.maxMs,
+          Math.round(policy.backoff.initialMs * policy.backoff.factor ** attempt),
+        );
+  const patch = {
+    attempt: stable ? 0 : attempt + 1,
+    restartTimesMs: recent,
+    restarts: m.restarts + 1,
+    note: why,
+  };
+  if (delayMs === 0) return respawn(m, nowMs, why, patch);
+  return enter(
+    m,
+    { type: "backoff", delayMs, untilMs: nowMs + delayMs, reason: why },
+    [{ type: "schedule", delayMs }],
+    patch,
+  );
 }
 
-function onExit(m: JobModel, e: Extract<JobEvent, { type: "exit" }>, policy: JobPolicy, nowMs: number): Outcome {
+function onExit(
+  m: JobModel,
+  e: Extract<JobEvent, { type: "exit" }>,
+  policy: JobPolicy,
+  nowMs: number,
+): Outcome {
   const run = liveInstance(m.state);
   if (!run || run.instance !== e.instance) return same(m);
   const lastExit = { code: e.code, signal: e.signal, atMs: nowMs };
   const exited = { ...m, lastExit };
   if (m.state.type === "stopping") {
-    if (m.state.then === "start") return spawn(exited, { restarts: m.restarts + 1 });
+    if (m.state.next === "start") return respawn(exited, nowMs, "restarting", { restarts: m.restarts + 1 });
+    if (m.state.next === "failed")
+      return enter(exited, { type: "failed", reason: m.note ?? "too many restarts" });
     return enter(exited, { type: "stopped" }, [], { note: null });
   }
   const readyAtMs = "readyAtMs" in m.state ? m.state.readyAtMs : null;
   return afterExit(exited, policy, nowMs, e, readyAtMs, describeExit(e.code, e.signal));
 }
 
-function onCheck(m: JobModel, e: Extract<JobEvent, { type: "check" }>, policy: JobPolicy, nowMs: number): Outcome {
+function onCheck(
+  m: JobModel,
+  e: Extract<JobEvent, { type: "check" }>,
+  policy: JobPolicy,
+  nowMs: number,
+): Outcome {
   const s = m.state;
   if (s.type !== "starting" && s.type !== "running" && s.type !== "degraded") return same(m);
   if (s.instance !== e.instance) return same(m);
   const lastCheck = { status: e.status, message: e.message, atMs: nowMs };
   const run: Running = { pid: s.pid, instance: s.instance, spawnedAtMs: s.spawnedAtMs };
   const readyAtMs = s.type === "starting" ? nowMs : s.readyAtMs;
-  if (e.status === "ok") return enter(m, { type: "running", readyAtMs, failures: 0, ...run }, [], { lastCheck });
-  if (e.status === "degraded") return enter(m, { type: "degraded", readyAtMs, failures: 0, ...run }, [], { lastCheck });
+  if (e.status === "ok")
+    return enter(m, { type: "running", readyAtMs, failures: 0, ...run }, [], { lastCheck });
+  if (e.status === "degraded")
+    return enter(m, { type: "degraded", readyAtMs, failures: 0, ...run }, [], { lastCheck });
   const limit = policy.check?.failures ?? 1;
   const inGrace = s.type === "starting" && nowMs - s.spawnedAtMs < (policy.check?.graceMs ?? 0);
   const failures = inGrace ? 0 : s.failures + 1;
@@ -173,7 +212,7 @@ function onCheck(m: JobModel, e: Extract<JobEvent, { type: "check" }>, policy: J
   if (recent === null) {
     const limit2 = policy.maxRestarts!;
     const reason = `${why}; more than ${limit2.count} restarts within ${limit2.windowMs} ms`;
-    return enter(m, { type: "stopping", then: "stopped", readyAtMs: null, ...run }, [kill(run, policy)], {
+    return enter(m, { type: "stopping", next: "failed", readyAtMs: null, ...run }, [kill(run, policy)], {
       lastCheck,
       note: reason,
     });
@@ -181,12 +220,20 @@ function onCheck(m: JobModel, e: Extract<JobEvent, { type: "check" }>, policy: J
   return stopLive(m, policy, "start", { lastCheck, note: why, restartTimesMs: recent });
 }
 
-function spawned(m: JobModel, e: Extract<JobEvent, { type: "spawned" }>, _p: JobPolicy, nowMs: number): Outcome {
+/** A job without a check is ready as soon as its process exists; one with a check starts `starting`. */
+function spawned(
+  m: JobModel,
+  e: Extract<JobEvent, { type: "spawned" }>,
+  policy: JobPolicy,
+  nowMs: number,
+): Outcome {
   const instance = m.instance + 1;
-  return enter(m, { type: "starting", pid: e.pid, instance, spawnedAtMs: nowMs, failures: 0 }, [], {
-    instance,
-    want: "up",
-  });
+  const run: Running = { pid: e.pid, instance, spawnedAtMs: nowMs };
+  const state: JobState =
+    policy.check === null
+      ? { type: "running", readyAtMs: nowMs, failures: 0, ...run }
+      : { type: "starting", failures: 0, ...run };
+  return enter(m, state, [], { instance, want: "up" });
 }
 
 function spawnFailed(
@@ -199,13 +246,26 @@ function spawnFailed(
   return afterExit({ ...m, instance }, policy, nowMs, { code: null, signal: null }, null, e.message);
 }
 
-const restRules = <S extends "waiting" | "stopped" | "exited" | "failed" | "backoff">(s: S) => ({
+/** waiting and backoff are where a spawn is asked for; the spawn's outcome arrives there. */
+const pendingRules = <S extends "waiting" | "backoff">(s: S) => ({
   start: { to: [s, "waiting"] as const, run: startFromRest },
   restart: { to: [s, "waiting"] as const, run: startFromRest },
-  spawned: { to: ["starting"] as const, run: spawned },
+  spawned: { to: ["starting", "running"] as const, run: spawned },
   spawnFailed: { to: ["backoff", "exited", "failed"] as const, run: spawnFailed },
   exit: ignore(s),
   check: ignore(s),
+});
+
+/** stopped, exited and failed have no process and ask for none until a start. */
+const restRules = <S extends "stopped" | "exited" | "failed">(s: S) => ({
+  start: { to: ["waiting"] as const, run: startFromRest },
+  restart: { to: ["waiting"] as const, run: startFromRest },
+  spawned: ignore(s),
+  spawnFailed: ignore(s),
+  exit: ignore(s),
+  check: ignore(s),
+  depsReady: ignore(s),
+  backoffElapsed: ignore(s),
 });
 
 const liveRules = <S extends "starting" | "running" | "degraded">(s: S) => ({
@@ -221,16 +281,22 @@ const liveRules = <S extends "starting" | "running" | "degraded">(s: S) => ({
   depsReady: ignore(s),
   spawned: ignore(s),
   spawnFailed: ignore(s),
-  exit: { to: ["starting", "backoff", "exited", "failed"] as const, run: onExit },
-  check: { to: ["starting", "running", "degraded", "stopping"] as const, run: onCheck },
+  exit: { to: [s, "backoff", "exited", "failed"] as const, run: onExit },
+  check: { to: [s, "running", "degraded", "stopping"] as const, run: onCheck },
   backoffElapsed: ignore(s),
 });
+
+/** start or restart during backoff: drop the timer and start now (or wait for dependencies). */
+function startNow(m: JobModel, e: { depsReady: boolean; depsReason: string | null }): Outcome {
+  const out = startFromRest(m, e);
+  return { ...out, effects: [{ type: "cancelSchedule" }, ...out.effects] };
+}
 
 const toStopped = (m: JobModel): Outcome => enter(m, { type: "stopped" }, [], { want: "down", note: null });
 
 export const TABLE: Table = {
   waiting: {
-    ...restRules("waiting"),
+    ...pendingRules("waiting"),
     stop: { to: ["stopped"], run: toStopped },
     depsReady: { to: ["waiting"], run: (m) => (m.want === "up" ? spawn(m) : same(m)) },
     backoffElapsed: ignore("waiting"),
@@ -241,33 +307,36 @@ export const TABLE: Table = {
   stopping: {
     start: {
       to: ["stopping"],
-      run: (m) => (m.state.type === "stopping" ? enter(m, { ...m.state, then: "start" }, [], { want: "up" }) : same(m)),
+      run: (m) =>
+        m.state.type === "stopping" ? enter(m, { ...m.state, next: "start" }, [], { want: "up" }) : same(m),
     },
     stop: {
       to: ["stopping"],
-      run: (m) => (m.state.type === "stopping" ? enter(m, { ...m.state, then: "stopped" }, [], { want: "down" }) : same(m)),
+      run: (m) =>
+        m.state.type === "stopping"
+          ? enter(m, { ...m.state, next: "stopped" }, [], { want: "down" })
+          : same(m),
     },
     restart: {
       to: ["stopping"],
-      run: (m) => (m.state.type === "stopping" ? enter(m, { ...m.state, then: "start" }, [], { want: "up" }) : same(m)),
+      run: (m) =>
+        m.state.type === "stopping" ? enter(m, { ...m.state, next: "start" }, [], { want: "up" }) : same(m),
     },
     depsReady: ignore("stopping"),
     spawned: ignore("stopping"),
     spawnFailed: ignore("stopping"),
-    exit: { to: ["stopped", "starting", "backoff", "exited", "failed"], run: onExit },
+    exit: { to: ["stopping", "stopped", "backoff", "failed"], run: onExit },
     check: ignore("stopping"),
     backoffElapsed: ignore("stopping"),
   },
   stopped: {
     ...restRules("stopped"),
     stop: ignore("stopped"),
-    depsReady: ignore("stopped"),
-    backoffElapsed: ignore("stopped"),
   },
   backoff: {
-    ...restRules("backoff"),
-    start: { to: ["backoff", "waiting"], run: (m, e) => startFromRest({ ...m, state: { type: "stopped" } }, e) },
-    restart: { to: ["backoff", "waiting"], run: (m, e) => startFromRest({ ...m, state: { type: "stopped" } }, e) },
+    ...pendingRules("backoff"),
+    start: { to: ["waiting"], run: startNow },
+    restart: { to: ["waiting"], run: startNow },
     stop: {
       to: ["stopped"],
       run: (m) => enter(m, { type: "stopped" }, [{ type: "cancelSchedule" }], { want: "down", note: null }),
@@ -278,14 +347,10 @@ export const TABLE: Table = {
   exited: {
     ...restRules("exited"),
     stop: { to: ["stopped"], run: toStopped },
-    depsReady: ignore("exited"),
-    backoffElapsed: ignore("exited"),
   },
   failed: {
     ...restRules("failed"),
     stop: { to: ["stopped"], run: toStopped },
-    depsReady: ignore("failed"),
-    backoffElapsed: ignore("failed"),
   },
 };
 
