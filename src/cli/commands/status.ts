@@ -1,0 +1,28 @@
+// `god status [JOB...] [--json]`: the jobs as a table, or the daemon's StatusJson as is.
+
+import { asStatus, connect } from "../client.js";
+import { runCommand } from "../command.js";
+import { renderStatus } from "../render.js";
+
+const definition = {
+  name: "status",
+  usage: `Usage: god status [JOB...] [--json] [--home DIR]
+
+Shows every job (or the named ones): state, pid, uptime, restarts, last check and loader.
+  --json      print the daemon's answer as one JSON document: {"jobs":[{"name","state","want","pid",...}]}
+  --home DIR  the god to ask (default: $GOD_HOME, else ~/.god)`,
+  options: { json: { type: "boolean" } },
+} as const;
+
+export function main(args: string[]): Promise<number> {
+  return runCommand(definition, args, async ({ values, positionals, home }) => {
+    const client = await connect(home);
+    try {
+      const answer = await client.request("status", { jobs: [...new Set(positionals)] });
+      process.stdout.write(values.json ? JSON.stringify(answer) + "\n" : renderStatus(asStatus(answer)));
+      return 0;
+    } finally {
+      client.close();
+    }
+  });
+}

@@ -1,0 +1,118 @@
+// How the daemon's answers read in a terminal: plain tables (left-aligned, two spaces apart, no trailing blanks, no
+// colours), durations in two units, the `god status` and `god loaders` tables and the one-line outcomes of actions
+// and checks. Cells are cleaned of control characters: check messages and errors come from loaders and must not
+// drive the terminal.
+
+import type { CheckJson, JobJson, LoadersJson, StatusJson } from "../protocol/control.js";
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** The largest unit and the next one, the second padded to two digits; whole seconds below a minute. */
+export function formatUptime(ms: number): string {
+  const s = Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1000) : 0;
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${pad2(s % 60)}s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h${pad2(m % 60)}m`;
+  return `${Math.floor(h / 24)}d${pad2(h % 24)}h`;
+}
+
+/** A configured duration, exact and short: `250ms`, `1.5s`, `2m`, `1m30s`, `1h`. */
+export function formatDurationMs(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000 || ms % 1000 !== 0) return `${ms / 1000}s`;
+  const s = ms / 1000;
+  const parts: string[] = [];
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (h > 0) parts.push(`${h}h`);
+  if (m > 0) parts.push(`${m}m`);
+  if (s % 60 > 0) parts.push(`${s % 60}s`);
+  return parts.join("");
+}
+
+const CONTROL = /\p{Cc}+/gu;
+
+/** One line, no control characters, at most `max` characters (an ellipsis marks a cut). */
+export function cell(text: string, max = Number.POSITIVE_INFINITY): string {
+  const clean = text.replace(CONTROL, " ").trim();
+  return clean.length > max ? `${clean.slice(0, Math.max(0, max - 1))}…` : clean;
+}
+
+export function renderTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)),
+  );
+  const line = (row: readonly string[]) =>
+    header
+      .map((_, i) => {
+        const text = row[i] ?? "";
+        return i === header.length - 1 ? text : text.padEnd(widths[i] ?? 0);
+      })
+      .join("  ")
+      .trimEnd();
+  return [header, ...rows].map(line).join("\n") + "\n";
+}
+
+const REASON_MAX = 32;
+const CHECK_MAX = 40;
+
+/** The state, with the reason when there is one: `waiting (after db)`. */
+export function stateLabel(job: JobJson): string {
+  return job.reason === null || job.reason === ""
+    ? job.state
+    : `${job.state} (${cell(job.reason, REASON_MAX)})`;
+}
+
+export function checkLabel(check: CheckJson | null, max = CHECK_MAX): string {
+  if (check === null) return "-";
+  if (check.status === "ok" || check.message === null || check.message === "") return check.status;
+  return cell(`${check.status}: ${check.message}`, max);
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+export function renderStatus(status: StatusJson): string {
+  const rows = status.jobs.map((job) => [
+    cell(job.name),
+    stateLabel(job),
+    job.pid === null ? "-" : String(job.pid),
+    job.uptimeMs === null ? "-" : formatUptime(job.uptimeMs),
+    String(job.restarts),
+    checkLabel(job.check),
+    cell(basename(job.loader)) || "-",
+  ]);
+  return renderTable(["JOB", "STATE", "PID", "UPTIME", "RESTARTS", "CHECK", "LOADER"], rows);
+}
+
+/** The outcome of an action: `backend: running (pid 4242)`, `db: backoff (exited with code 1)`. */
+export function jobLine(job: JobJson): string {
+  const details: string[] = [];
+  if (job.pid !== null) details.push(`pid ${job.pid}`);
+  if (job.reason !== null && job.reason !== "") details.push(cell(job.reason));
+  else if (job.state === "degraded" && job.check?.message) details.push(cell(job.check.message));
+  return `${cell(job.name)}: ${job.state}${details.length > 0 ? ` (${details.join("; ")})` : ""}`;
+}
+
+/** The outcome of `god check`: `backend: ok`, `backend: fail: connection refused`. */
+export function checkLine(job: string, check: CheckJson): string {
+  const message = check.message === null || check.message === "" ? "" : `: ${cell(check.message)}`;
+  return `${cell(job)}: ${check.status}${message}`;
+}
+
+export function renderLoaders(answer: LoadersJson): string {
+  const rows = answer.loaders.map((loader) => [
+    cell(loader.path),
+    loader.state,
+    loader.pid === null ? "-" : String(loader.pid),
+    loader.dialect ?? "-",
+    loader.jobs.length === 0 ? "-" : cell(loader.jobs.join(","), 40),
+    loader.error === null ? "-" : cell(loader.error, 80),
+  ]);
+  return renderTable(["PATH", "STATE", "PID", "DIALECT", "JOBS", "ERROR"], rows);
+}
