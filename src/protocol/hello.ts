@@ -2,7 +2,13 @@
 // validated on its own, so one bad JobSpec does not stop the loader's other jobs.
 
 import { type Static, Type } from "@sinclair/typebox";
-import { type JobConfig, JobSpecSchema, MAX_JOBS_PER_LOADER, normalizeJobSpec, semanticErrors } from "./jobspec.js";
+import {
+  type JobConfig,
+  JobSpecSchema,
+  MAX_JOBS_PER_LOADER,
+  normalizeJobSpec,
+  semanticErrors,
+} from "./jobspec.js";
 import { schemaErrors } from "./validate.js";
 
 export const HelloSchema = Type.Object(

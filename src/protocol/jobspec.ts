@@ -21,9 +21,12 @@ export const ProbeSchema = Type.Union(
           {
             url: Type.String({ pattern: "^https?://", description: "URL to GET" }),
             status: Type.Optional(
-              Type.Tuple([Type.Integer({ minimum: 100, maximum: 599 }), Type.Integer({ minimum: 100, maximum: 599 })], {
-                description: "accepted status range [min, max]; default [200, 399]",
-              }),
+              Type.Tuple(
+                [Type.Integer({ minimum: 100, maximum: 599 }), Type.Integer({ minimum: 100, maximum: 599 })],
+                {
+                  description: "accepted status range [min, max]; default [200, 399]",
+                },
+              ),
             ),
           },
           { additionalProperties: false },
@@ -51,7 +54,10 @@ export const ProbeSchema = Type.Union(
 export const JobSpecSchema = Type.Object(
   {
     name: JobName,
-    exec: Type.Array(Type.String(), { minItems: 1, description: "argv; argv[0] is looked up in PATH; no shell" }),
+    exec: Type.Array(Type.String(), {
+      minItems: 1,
+      description: "argv; argv[0] is looked up in PATH; no shell",
+    }),
     env: Type.Optional(
       Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()]), {
         description: "merged over god's environment; null removes a variable",
@@ -110,9 +116,13 @@ export const JobSpecSchema = Type.Object(
       ),
     ),
     listen: Type.Optional(
-      Type.Record(Type.String({ pattern: "^[A-Za-z0-9_]{1,64}$" }), Type.String({ pattern: "^(tcp://|unix:)" }), {
-        description: "sockets god binds and holds: tcp://HOST:PORT or unix:PATH",
-      }),
+      Type.Record(
+        Type.String({ pattern: "^[A-Za-z0-9_]{1,64}$" }),
+        Type.String({ pattern: "^(tcp://|unix:)" }),
+        {
+          description: "sockets god binds and holds: tcp://HOST:PORT or unix:PATH",
+        },
+      ),
     ),
     reload: Type.Optional(Type.Union([Type.Literal("replace"), Type.Literal("restart")])),
     logs: Type.Optional(
@@ -227,7 +237,10 @@ export function normalizeJobSpec(spec: JobSpec): JobConfig {
             graceMs: check.graceMs ?? 30_000,
             probe: check.probe ?? null,
           },
-    stop: { signal: (spec.stop?.signal ?? "SIGTERM") as NodeJS.Signals, timeoutMs: spec.stop?.timeoutMs ?? 10_000 },
+    stop: {
+      signal: (spec.stop?.signal ?? "SIGTERM") as NodeJS.Signals,
+      timeoutMs: spec.stop?.timeoutMs ?? 10_000,
+    },
     listen: { ...listen },
     reload: spec.reload ?? (Object.keys(listen).length > 0 ? "replace" : "restart"),
     logs: {

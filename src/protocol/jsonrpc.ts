@@ -38,7 +38,12 @@ export function toRpcMessage(value: unknown): RpcMessage | ParseFailure {
     }
     if ("id" in value && value["id"] !== null) {
       if (id === null) {
-        return { type: "invalid", id, code: ErrorCode.InvalidRequest, message: "id: expected a number or string" };
+        return {
+          type: "invalid",
+          id,
+          code: ErrorCode.InvalidRequest,
+          message: "id: expected a number or string",
+        };
       }
       return { type: "request", id, method: value["method"], params: value["params"] };
     }
@@ -46,7 +51,12 @@ export function toRpcMessage(value: unknown): RpcMessage | ParseFailure {
   }
   if ("result" in value) {
     if (id === null) {
-      return { type: "invalid", id, code: ErrorCode.InvalidRequest, message: "id: expected a number or string" };
+      return {
+        type: "invalid",
+        id,
+        code: ErrorCode.InvalidRequest,
+        message: "id: expected a number or string",
+      };
     }
     return { type: "result", id, result: value["result"] };
   }

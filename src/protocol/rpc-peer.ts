@@ -146,7 +146,8 @@ export class RpcPeer {
 }
 
 export function toErrorObject(error: unknown): { code: number; message: string } {
-  if (error instanceof GodError || error instanceof RpcError) return { code: error.code, message: error.message };
+  if (error instanceof GodError || error instanceof RpcError)
+    return { code: error.code, message: error.message };
   if (error instanceof Error) return { code: ErrorCode.Internal, message: error.message };
   return { code: ErrorCode.Internal, message: String(error) };
 }

@@ -1,0 +1,67 @@
+// The control methods (SPEC 5) as handlers over the supervisor: params are checked here, answers are the
+// stable JSON shapes of protocol/control.ts. The control socket serves them; HTTP will serve the same table.
+
+import type { LoadersJson } from "../protocol/control.js";
+import { ErrorCode, GodError } from "../protocol/errors.js";
+import type { Handler } from "./control-server.js";
+import type { Supervisor } from "./supervisor.js";
+
+export interface HandlerDeps {
+  supervisor: Supervisor;
+  shutdown: () => Promise<void>;
+  reloadLoaders: () => Promise<LoadersJson>;
+}
+
+function record(params: unknown): Record<string, unknown> {
+  if (params === undefined || params === null) return {};
+  if (typeof params !== "object" || Array.isArray(params)) {
+    throw new GodError(ErrorCode.InvalidParams, "params: expected an object");
+  }
+  return params as Record<string, unknown>;
+}
+
+function jobName(params: unknown): string {
+  const job = record(params)["job"];
+  if (typeof job !== "string" || job === "")
+    throw new GodError(ErrorCode.InvalidParams, "params.job: expected a job name");
+  return job;
+}
+
+function wait(params: unknown): boolean {
+  const value = record(params)["wait"];
+  if (value === undefined) return true;
+  if (typeof value !== "boolean")
+    throw new GodError(ErrorCode.InvalidParams, "params.wait: expected a boolean");
+  return value;
+}
+
+function names(params: unknown): string[] {
+  const jobs = record(params)["jobs"];
+  if (jobs === undefined) return [];
+  if (!Array.isArray(jobs) || !jobs.every((j) => typeof j === "string")) {
+    throw new GodError(ErrorCode.InvalidParams, "params.jobs: expected an array of job names");
+  }
+  return jobs;
+}
+
+export function controlHandlers(deps: HandlerDeps): Record<string, Handler> {
+  const { supervisor } = deps;
+  const action =
+    (name: string): Handler =>
+    (params) =>
+      supervisor.act(name, jobName(params), wait(params));
+  return {
+    status: (params) => supervisor.status(names(params)),
+    start: action("start"),
+    stop: action("stop"),
+    restart: action("restart"),
+    reload: action("reload"),
+    check: (params) => supervisor.check(jobName(params)),
+    loaders: () => supervisor.loadersJson(),
+    "reload-loaders": () => deps.reloadLoaders(),
+    shutdown: async () => {
+      await deps.shutdown();
+      return {};
+    },
+  };
+}

@@ -1,0 +1,250 @@
+// `god run`: the composition root. Takes the home's lock, stops what a crashed predecessor left behind, opens
+// the control socket, starts the loaders, watches their directories, and turns signals into actions.
+
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { GodLog } from "../logs/god-log.js";
+import { JobLog } from "../logs/job-log.js";
+import { processStartTime } from "../process/proc-stat.js";
+import { GodError } from "../protocol/errors.js";
+import type { JobConfig } from "../protocol/jobspec.js";
+import { controlHandlers } from "./control-handlers.js";
+import { listenControl, socketAnswers } from "./control-server.js";
+import { ensureHome, homePaths, releaseLock, takeLock } from "./home.js";
+import { loaderIdentity, scanDir, watchDir } from "./loader-dir.js";
+import { type InstanceRecord, readState, stopSurvivors, survivors, writeState } from "./state-file.js";
+import { Supervisor } from "./supervisor.js";
+
+export interface RunOptions {
+  dirs: string[];
+  loaders: string[];
+  home: string;
+  http: string | null;
+  httpToken: string | null;
+}
+
+export async function runDaemon(options: RunOptions): Promise<number> {
+  const paths = homePaths(resolve(options.home));
+  if (options.http !== null) {
+    process.stderr.write("god: --http is not available in this version yet; run god without it.\n");
+    return 2;
+  }
+  for (const dir of options.dirs) {
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      process.stderr.write(`god: --dir ${dir} is not a directory; create it or fix the path.\n`);
+      return 1;
+    }
+  }
+  ensureHome(paths);
+  let lockNote: string | null;
+  try {
+    lockNote = takeLock(paths);
+  } catch (error) {
+    process.stderr.write(`god: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const log = new GodLog({ file: `${paths.logs}/god.log`, fd: 1 });
+  if (lockNote) log.warn(lockNote, {});
+  if (existsSync(paths.socket)) {
+    if (await socketAnswers(paths.socket)) {
+      releaseLock(paths);
+      process.stderr.write(
+        `god: something already answers on ${paths.socket} without holding the lock; stop it before starting god here.\n`,
+      );
+      return 1;
+    }
+    log.warn(`removed the stale socket ${paths.socket} left by a god that is gone`, {});
+  }
+
+  const found = survivors(readState(paths.state));
+  if (found.length > 0) {
+    log.warn(
+      `found ${found.length} process(es) left by a god that crashed; stopping them before starting anything`,
+      {
+        survivors: found.map((r) => ({ job: r.job, pid: r.pid })),
+      },
+    );
+    await stopSurvivors(found);
+    log.info("the survivors are stopped", {});
+  }
+  writeState(paths.state, []);
+
+  const jobLogs = new Map<string, JobLog>();
+  let stateQueued = false;
+  const supervisor: Supervisor = new Supervisor({
+    log,
+    jobLog: (job: string, config: JobConfig) => {
+      let jobLog = jobLogs.get(job);
+      if (!jobLog) {
+        jobLog = new JobLog({ job, dir: paths.logs, logs: config.logs });
+        jobLogs.set(job, jobLog);
+      } else {
+        jobLog.setConfig(config.logs);
+      }
+      return jobLog;
+    },
+    dropJobLog: (job) => {
+      void jobLogs.get(job)?.close();
+      jobLogs.delete(job);
+    },
+    instancesChanged: () => {
+      if (stateQueued) return;
+      stateQueued = true;
+      setImmediate(() => {
+        stateQueued = false;
+        saveState();
+      });
+    },
+  });
+  const saveState = () => {
+    const records: InstanceRecord[] = [];
+    for (const runner of supervisor.jobs.values()) {
+      for (const live of runner.instances()) {
+        records.push({
+          job: runner.name,
+          pid: live.pid,
+          pgid: live.pgid,
+          startTime: processStartTime(live.pid) ?? 0,
+          stopSignal: runner.config.stop.signal,
+          stopTimeoutMs: runner.config.stop.timeoutMs,
+        });
+      }
+    }
+    try {
+      writeState(paths.state, records);
+    } catch (error) {
+      log.error(`could not write ${paths.state}: ${(error as Error).message}`, {});
+    }
+  };
+
+  let exitCode: number | null = null;
+  let finish: (code: number) => void = () => {};
+  const finished = new Promise<number>((done) => {
+    finish = done;
+  });
+  const closers: Array<() => void> = [];
+  let stopping: Promise<void> | null = null;
+  const shutdown = (why: string): Promise<void> => {
+    if (stopping) return stopping;
+    log.info(`shutting down (${why}): stopping every job`, {});
+    stopping = supervisor.shutdown().then(() => {
+      log.info("every job is stopped; god exits", {});
+      exit(0);
+    });
+    return stopping;
+  };
+  const exit = (code: number) => {
+    if (exitCode !== null) return;
+    exitCode = code;
+    for (const close of closers) close();
+    saveState();
+    releaseLock(paths);
+    log.close();
+    finish(code);
+  };
+
+  const fatal = (kind: string, error: unknown) => {
+    const err = error instanceof Error ? error : new Error(String(error));
+    log.fatal(`god's own ${kind}: ${err.message}; stopping every job and exiting`, {
+      err: { message: err.message, stack: err.stack },
+    });
+    supervisor.killAll();
+    exit(70);
+  };
+  process.on("uncaughtException", (error) => fatal("uncaught exception", error));
+  process.on("unhandledRejection", (error) => fatal("unhandled rejection", error));
+
+  let server: Awaited<ReturnType<typeof listenControl>>;
+  try {
+    const handlers = controlHandlers({
+      supervisor,
+      shutdown: () => shutdown("god shutdown"),
+      reloadLoaders: () => reloadAll(),
+    });
+    server = await listenControl(paths.socket, handlers);
+  } catch (error) {
+    const message = error instanceof GodError ? error.message : (error as Error).message;
+    process.stderr.write(`god: could not listen on ${paths.socket}: ${message}\n`);
+    releaseLock(paths);
+    return 1;
+  }
+  closers.push(() => server.close());
+
+  let signals = 0;
+  const onStopSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      void shutdown(signal);
+      return;
+    }
+    log.warn(`second ${signal}: killing every process group now`, {});
+    supervisor.killAll();
+    exit(1);
+  };
+  process.on("SIGTERM", onStopSignal);
+  process.on("SIGINT", onStopSignal);
+  process.on("SIGHUP", () => {
+    log.info("SIGHUP: reloading every loader", {});
+    void reloadAll();
+  });
+  process.on("SIGUSR1", () => {
+    log.reopen();
+    for (const jobLog of jobLogs.values()) jobLog.reopen();
+    log.info("SIGUSR1: log files reopened", {});
+  });
+
+  const identities = new Map<string, string>();
+  const consider = (path: string, fromWatch: boolean) => {
+    const result = loaderIdentity(path);
+    const known = supervisor.loaders.has(path);
+    if ("skip" in result) {
+      if (known) {
+        identities.delete(path);
+        log.info(`loader ${path} is gone (${result.skip}); stopping its jobs`, { loader: path });
+        void supervisor.removeLoader(path);
+      } else if (!fromWatch || existsSync(path)) {
+        log.info(`skipping ${path}: ${result.skip}`, { path });
+      }
+      return;
+    }
+    if (identities.get(path) === result.identity && known) return;
+    identities.set(path, result.identity);
+    if (known) log.info(`loader ${path} changed; reloading it`, { loader: path });
+    void supervisor.addLoader(path).load();
+  };
+  const reloadAll = async () => {
+    for (const dir of options.dirs) for (const entry of scanDir(dir)) consider(entry.path, false);
+    for (const path of options.loaders)
+      if (!supervisor.loaders.has(resolve(path))) consider(resolve(path), false);
+    const paths = [...supervisor.loaders.keys()].filter((p) => existsSync(p));
+    await Promise.all(paths.map((p) => supervisor.loaders.get(p)?.load()));
+    return supervisor.loadersJson();
+  };
+
+  log.info(`god ${process.pid} started`, { home: paths.home, dirs: options.dirs, loaders: options.loaders });
+  for (const dir of options.dirs) {
+    for (const entry of scanDir(dir)) consider(entry.path, false);
+    closers.push(
+      watchDir(
+        dir,
+        (path) => consider(path, true),
+        (error) =>
+          log.error(`cannot watch ${dir}: ${error.message}; use \`god reload-loaders\` after changes`, {}),
+      ),
+    );
+  }
+  for (const path of options.loaders) {
+    const full = resolve(path);
+    const result = loaderIdentity(full);
+    if ("skip" in result) log.error(`--loader ${path} cannot be used: ${result.skip}`, { path: full });
+    else {
+      identities.set(full, result.identity);
+      void supervisor.addLoader(full).load();
+    }
+  }
+
+  const code = await finished;
+  // Control connections (a `god logs -f`, say) and child pipes would keep the loop alive: god is done.
+  setImmediate(() => process.exit(code));
+  return code;
+}

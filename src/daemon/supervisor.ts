@@ -1,0 +1,357 @@
+// The supervisor: every job and every loader of one god. It turns hellos into jobs (unique names across
+// loaders, `after` checked, specs replaced on reload), answers the control actions, keeps `after` order at
+// start and its reverse at shutdown, and routes checks to probes or loaders.
+
+import { dependencyErrors, stopOrder, waitingFor } from "../core/dependencies.js";
+import type { JobModel } from "../core/job-state.js";
+import type { GodLog } from "../logs/god-log.js";
+import type { JobLog } from "../logs/job-log.js";
+import type { AcceptedHello } from "../process/loader-connection.js";
+import { runProbe } from "../process/probe.js";
+import type { CheckResult } from "../protocol/check-result.js";
+import type { CheckJson, JobJson, LoadersJson, StatusJson } from "../protocol/control.js";
+import { ErrorCode, GodError } from "../protocol/errors.js";
+import type { JobConfig } from "../protocol/jobspec.js";
+import type { JobStateName } from "../protocol/states.js";
+import { JobRunner } from "./job-runner.js";
+import { LoaderSlot } from "./loader-slot.js";
+
+export interface SupervisorOptions {
+  log: GodLog;
+  jobLog: (job: string, config: JobConfig) => JobLog;
+  dropJobLog: (job: string) => void;
+  instancesChanged: () => void;
+}
+
+const WAIT_CAP_MS = 60_000;
+
+export class Supervisor {
+  readonly jobs = new Map<string, JobRunner>();
+  readonly loaders = new Map<string, LoaderSlot>();
+  private readonly options: SupervisorOptions;
+  private shuttingDown = false;
+
+  constructor(options: SupervisorOptions) {
+    this.options = options;
+  }
+
+  get log(): GodLog {
+    return this.options.log;
+  }
+
+  // ---- loaders ------------------------------------------------------------------------------------------
+
+  addLoader(path: string): LoaderSlot {
+    const existing = this.loaders.get(path);
+    if (existing) return existing;
+    const slot = new LoaderSlot(path, {
+      hello: (s, hello) => this.applyHello(s, hello),
+      request: (s, method, params) => this.loaderRequest(s, method, params),
+      log: (level, msg, fields) => this.log.write(level, msg, fields),
+      changed: (s) => this.log.info(`loader ${s.path} is ${s.state}`, { loader: s.path, state: s.state }),
+    });
+    this.loaders.set(path, slot);
+    return slot;
+  }
+
+  async removeLoader(path: string): Promise<void> {
+    const slot = this.loaders.get(path);
+    if (!slot) return;
+    this.loaders.delete(path);
+    await slot.remove();
+    await Promise.all(slot.jobs.map((name) => this.removeJob(name, `its loader ${path} was removed`)));
+  }
+
+  loadersJson(): LoadersJson {
+    return { loaders: [...this.loaders.values()].map((s) => s.toJson()) };
+  }
+
+  /** Turns an accepted hello into jobs; returns whether the loader must stay resident. */
+  private applyHello(slot: LoaderSlot, hello: AcceptedHello): boolean {
+    const errors: string[] = [];
+    const accepted = new Map<string, JobConfig>();
+    for (const config of hello.jobs) {
+      const owner = this.jobs.get(config.name)?.loader;
+      if (owner !== undefined && owner !== slot.path) {
+        errors.push(
+          `job "${config.name}" is already declared by loader ${owner}; rename it in one of the two loaders`,
+        );
+        continue;
+      }
+      accepted.set(config.name, config);
+    }
+    const elsewhere = new Set(
+      [...this.jobs.values()].filter((r) => r.loader !== slot.path).map((r) => r.name),
+    );
+    const graph = new Map([...accepted.values()].map((c) => [c.name, c.after]));
+    for (const [name, message] of dependencyErrors(graph, elsewhere)) {
+      accepted.delete(name);
+      errors.push(message);
+    }
+    // A job whose new spec is invalid keeps its old one: a typo in a deploy must not stop a running job.
+    const kept = new Set<string>();
+    for (const jobError of hello.jobErrors) {
+      errors.push(jobError.message);
+      if (jobError.name !== null && this.jobs.get(jobError.name)?.loader === slot.path)
+        kept.add(jobError.name);
+    }
+    for (const name of slot.jobs) {
+      if (!accepted.has(name) && !kept.has(name) && this.jobs.get(name)?.loader === slot.path) {
+        void this.removeJob(name, `loader ${slot.path} no longer declares it`);
+      }
+    }
+    for (const config of accepted.values()) this.upsertJob(slot.path, config);
+    slot.jobs = [...accepted.keys(), ...kept].sort();
+    slot.error = errors.length > 0 ? errors.join("; ") : null;
+    for (const error of errors) this.log.error(`loader ${slot.path}: ${error}`, { loader: slot.path });
+    this.log.info(`loader ${slot.path} declared ${slot.jobs.length} job(s)`, {
+      loader: slot.path,
+      name: hello.loader.name,
+      version: hello.loader.version,
+      jobs: slot.jobs,
+    });
+    return [...accepted.values()].some(
+      (c) => (c.check !== null && c.check.probe === null) || c.events.length > 0,
+    );
+  }
+
+  private upsertJob(loader: string, config: JobConfig): void {
+    const existing = this.jobs.get(config.name);
+    if (!existing) {
+      const runner = new JobRunner(config, loader, {
+        check: (r, pid, instance, timeoutMs) => this.runCheck(r, pid, instance, timeoutMs),
+        changed: (r, previous) => this.jobChanged(r, previous),
+        log: (level, msg, fields) => this.log.write(level, msg, fields),
+        jobLog: (r) => this.options.jobLog(r.name, r.config),
+        instancesChanged: () => this.options.instancesChanged(),
+      });
+      this.jobs.set(config.name, runner);
+      this.log.info(`job ${config.name} declared`, { job: config.name, loader });
+      if (config.auto && !this.shuttingDown) this.startJob(runner);
+      return;
+    }
+    const before = existing.config;
+    existing.config = config;
+    existing.loader = loader;
+    this.options.jobLog(config.name, config);
+    const changed = (["exec", "env", "cwd", "listen"] as const).some(
+      (key) => JSON.stringify(before[key]) !== JSON.stringify(config[key]),
+    );
+    const live = ["starting", "running", "degraded"].includes(existing.state);
+    if (changed && live && !this.shuttingDown) {
+      this.log.info(`job ${config.name} changed; restarting it with the new spec`, { job: config.name });
+      existing.dispatch({ type: "restart", ...this.deps(existing) });
+    }
+  }
+
+  private async removeJob(name: string, why: string): Promise<void> {
+    const runner = this.jobs.get(name);
+    if (!runner) return;
+    this.jobs.delete(name);
+    this.log.info(`job ${name} removed: ${why}`, { job: name });
+    runner.dispatch({ type: "stop" });
+    await runner.allExited();
+    runner.clearTimers();
+    this.options.dropJobLog(name);
+  }
+
+  private async loaderRequest(slot: LoaderSlot, method: string, params: unknown): Promise<unknown> {
+    const job = typeof params === "object" && params !== null ? (params as { job?: unknown }).job : undefined;
+    if (typeof job !== "string") throw new GodError(ErrorCode.InvalidParams, "params.job: expected a string");
+    if (method !== "start" && method !== "stop" && method !== "restart" && method !== "reload") {
+      throw new GodError(ErrorCode.MethodNotFound, `unknown method "${method}"`);
+    }
+    const runner = this.jobs.get(job);
+    if (!runner || runner.loader !== slot.path) {
+      throw new GodError(
+        ErrorCode.NotPermitted,
+        `loader ${slot.path} may control only its own jobs, not "${job}"`,
+      );
+    }
+    const reason = (params as { reason?: unknown }).reason;
+    this.log.info(`loader asked to ${method} job ${job}${typeof reason === "string" ? `: ${reason}` : ""}`, {
+      job,
+      loader: slot.path,
+    });
+    await this.act(method, job, false);
+    return {};
+  }
+
+  // ---- jobs ---------------------------------------------------------------------------------------------
+
+  private deps(runner: JobRunner): { depsReady: boolean; depsReason: string | null } {
+    const reason = waitingFor(runner.config.after, (name) => {
+      const dep = this.jobs.get(name);
+      return dep ? { state: dep.state, exitCode: dep.model.lastExit?.code ?? null } : undefined;
+    });
+    return { depsReady: reason === null, depsReason: reason };
+  }
+
+  private startJob(runner: JobRunner): void {
+    runner.dispatch({ type: "start", ...this.deps(runner) });
+  }
+
+  private jobChanged(runner: JobRunner, previous: JobStateName): void {
+    const json = runner.toJson();
+    this.log.info(`job ${runner.name} ${previous} -> ${json.state}`, {
+      job: runner.name,
+      state: json.state,
+      jobPid: json.pid,
+      ...(json.reason ? { reason: json.reason } : {}),
+    });
+    this.sendEvent(runner);
+    if (this.shuttingDown) return;
+    for (const other of this.jobs.values()) {
+      if (other === runner || other.state !== "waiting" || other.model.want !== "up") continue;
+      if (!other.config.after.includes(runner.name)) continue;
+      const deps = this.deps(other);
+      other.dispatch(deps.depsReady ? { type: "depsReady" } : { type: "start", ...deps });
+    }
+  }
+
+  private sendEvent(runner: JobRunner): void {
+    const m: JobModel = runner.model;
+    if (!runner.config.events.includes(m.state.type)) return;
+    const slot = this.loaders.get(runner.loader);
+    const json = runner.toJson();
+    const params: Record<string, unknown> = {
+      job: runner.name,
+      instance: runner.model.instance,
+      state: m.state.type,
+      at: new Date().toISOString(),
+    };
+    if (json.pid !== null) params["pid"] = json.pid;
+    if (m.state.type === "exited" || m.state.type === "backoff" || m.state.type === "stopped") {
+      if (m.lastExit) {
+        params["exitCode"] = m.lastExit.code;
+        params["signal"] = m.lastExit.signal;
+      }
+    }
+    slot?.current?.notify("event", params);
+  }
+
+  private async runCheck(
+    runner: JobRunner,
+    pid: number,
+    instance: number,
+    timeoutMs: number,
+  ): Promise<CheckResult | null> {
+    const probe = runner.config.check?.probe ?? null;
+    if (probe !== null) {
+      const result = await runProbe(probe, timeoutMs);
+      return { status: result.status, message: result.message, nextMs: null };
+    }
+    const slot = this.loaders.get(runner.loader);
+    const connection = slot?.current;
+    if (!connection?.alive) return null;
+    return connection.check(runner.name, pid, instance, timeoutMs);
+  }
+
+  private runner(name: string): JobRunner {
+    const runner = this.jobs.get(name);
+    if (!runner) {
+      throw new GodError(
+        ErrorCode.UnknownJob,
+        `unknown job "${name}": no loader declares it; run \`god status\` to list the jobs`,
+      );
+    }
+    return runner;
+  }
+
+  status(names: string[]): StatusJson {
+    const runners = names.length === 0 ? [...this.jobs.values()] : names.map((n) => this.runner(n));
+    return { jobs: runners.map((r) => r.toJson()).sort((a, b) => a.name.localeCompare(b.name)) };
+  }
+
+  /** start, stop, restart, reload: act, and with `wait` answer once the outcome is known. */
+  async act(action: string, name: string, wait: boolean): Promise<JobJson> {
+    const runner = this.runner(name);
+    if (this.shuttingDown && action !== "stop") {
+      throw new GodError(ErrorCode.InvalidState, `god is shutting down; job "${name}" cannot ${action} now`);
+    }
+    const before = runner.model.instance;
+    switch (action) {
+      case "start":
+        this.startJob(runner);
+        break;
+      case "stop":
+        runner.dispatch({ type: "stop" });
+        break;
+      case "restart":
+      case "reload":
+        runner.dispatch({ type: "restart", ...this.deps(runner) });
+        break;
+      default:
+        throw new GodError(ErrorCode.MethodNotFound, `unknown action "${action}"`);
+    }
+    if (!wait) return runner.toJson();
+    const capMs = WAIT_CAP_MS + (runner.config.check?.graceMs ?? 0) + runner.config.stop.timeoutMs;
+    const outcome = await runner.waitFor((r) => outcomeOf(action, r, before), capMs);
+    if (outcome === null) {
+      const json = runner.toJson();
+      throw new GodError(
+        ErrorCode.ActionFailed,
+        `job "${name}" is still ${json.state}${json.reason ? ` (${json.reason})` : ""} after ${Math.round(capMs / 1000)} s; see \`god status ${name}\``,
+      );
+    }
+    if (outcome !== "ok") throw new GodError(ErrorCode.ActionFailed, outcome);
+    return runner.toJson();
+  }
+
+  async check(name: string): Promise<CheckJson> {
+    const result = await this.runner(name).checkNow();
+    return { status: result.status, message: result.message, at: new Date().toISOString() };
+  }
+
+  /** Stops every job, dependants before what they depend on, then every loader. */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    const graph = new Map([...this.jobs.values()].map((r) => [r.name, r.config.after]));
+    for (const group of stopOrder(graph)) {
+      const runners = group.map((n) => this.jobs.get(n)).filter((r): r is JobRunner => r !== undefined);
+      for (const r of runners) r.dispatch({ type: "stop" });
+      await Promise.all(runners.map((r) => r.allExited()));
+      for (const r of runners) r.clearTimers();
+    }
+    await Promise.all([...this.loaders.values()].map((s) => s.remove()));
+  }
+
+  /** Second signal or fatal error: SIGKILL every group now. */
+  killAll(): void {
+    this.shuttingDown = true;
+    for (const r of this.jobs.values()) r.killNow();
+    for (const s of this.loaders.values()) void s.remove();
+  }
+}
+
+/** null while undecided; "ok"; or the sentence saying why the action failed. */
+function outcomeOf(action: string, r: JobRunner, instanceBefore: number): string | null {
+  const json = () => r.toJson();
+  const s = r.model.state;
+  const why = () => {
+    const j = json();
+    return `job "${r.name}" is ${j.state}${j.reason ? `: ${j.reason}` : ""}; see \`god logs ${r.name}\``;
+  };
+  if (action === "stop") {
+    if (s.type === "stopped" || s.type === "exited" || s.type === "failed") return "ok";
+    if (s.type === "waiting" && r.model.want === "down") return "ok";
+    return null;
+  }
+  const fresh = action === "start" || r.model.instance > instanceBefore;
+  switch (s.type) {
+    case "running":
+    case "degraded":
+      return fresh ? "ok" : null;
+    case "backoff":
+    case "failed":
+      return r.model.instance > instanceBefore ? why() : s.type === "failed" ? why() : null;
+    case "exited":
+      return r.model.instance > instanceBefore ? (s.code === 0 ? "ok" : why()) : null;
+    case "stopped":
+      return r.model.want === "down" ? `job "${r.name}" was stopped before it became ready` : null;
+    case "waiting":
+    case "starting":
+    case "stopping":
+      return null;
+  }
+}

@@ -1,0 +1,77 @@
+// Starts one instance of a job: argv without a shell, god's environment with the job's overrides, its own
+// process group, stdout and stderr as pipes owned by god (so logs survive restarts of the job).
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { JobConfig } from "../protocol/jobspec.js";
+
+export type SpawnResult = { ok: true; child: ChildProcess; pid: number } | { ok: false; message: string };
+
+export function jobEnvironment(
+  base: NodeJS.ProcessEnv,
+  overrides: Record<string, string | null>,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === null) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+export interface SpawnOptions {
+  /** Extra environment set by god itself (LISTEN_FDS and the like), applied last. */
+  extraEnv?: Record<string, string>;
+  /** fds for stdio slots 3 and up (listening sockets). */
+  extraFds?: number[];
+  /** When set, stdout and stderr both go to this fd (logs.merge). */
+  mergedFd?: number;
+}
+
+/** Spawns the instance; resolves once it is known whether the process started. */
+export function spawnInstance(config: JobConfig, options: SpawnOptions = {}): Promise<SpawnResult> {
+  const cwd = config.cwd === null ? process.cwd() : resolve(config.cwd);
+  try {
+    if (!statSync(cwd).isDirectory()) {
+      return Promise.resolve({
+        ok: false,
+        message: `cwd "${cwd}" is not a directory; fix the cwd of job "${config.name}"`,
+      });
+    }
+  } catch {
+    return Promise.resolve({
+      ok: false,
+      message: `cwd "${cwd}" does not exist; fix the cwd of job "${config.name}"`,
+    });
+  }
+  const [file, ...args] = config.exec as [string, ...string[]];
+  const env = jobEnvironment(process.env, config.env);
+  Object.assign(env, options.extraEnv ?? {});
+  const out = options.mergedFd ?? "pipe";
+  const stdio: Array<"ignore" | "pipe" | number> = ["ignore", out, out, ...(options.extraFds ?? [])];
+  let child: ChildProcess;
+  try {
+    child = spawn(file, args, { cwd, env, stdio, detached: true, windowsHide: true });
+  } catch (error) {
+    return Promise.resolve({ ok: false, message: spawnMessage(config, error as NodeJS.ErrnoException) });
+  }
+  if (child.pid !== undefined) return Promise.resolve({ ok: true, child, pid: child.pid });
+  return new Promise((done) => {
+    child.once("error", (error: NodeJS.ErrnoException) =>
+      done({ ok: false, message: spawnMessage(config, error) }),
+    );
+  });
+}
+
+function spawnMessage(config: JobConfig, error: NodeJS.ErrnoException): string {
+  const file = config.exec[0];
+  switch (error.code) {
+    case "ENOENT":
+      return `"${file}" was not found (looked up in PATH); fix exec[0] of job "${config.name}" or install it`;
+    case "EACCES":
+      return `"${file}" is not executable (permission denied); fix its mode or exec[0] of job "${config.name}"`;
+    default:
+      return `could not start "${file}" for job "${config.name}": ${error.message}`;
+  }
+}

@@ -1,0 +1,55 @@
+// `god validate PATH`: runs one loader the way god would, without a daemon, and reports its jobs or every
+// protocol error, so loader authors can test a loader on its own.
+
+import { resolve } from "node:path";
+import { dependencyErrors } from "../core/dependencies.js";
+import type { JobConfig } from "../protocol/jobspec.js";
+import { type AcceptedHello, FIRST_LINE_TIMEOUT_MS, LoaderConnection } from "./loader-connection.js";
+
+export interface ValidateReport {
+  ok: boolean;
+  dialect: "native" | "legacy" | null;
+  loader: { name: string; version: string | null } | null;
+  jobs: JobConfig[];
+  errors: string[];
+}
+
+export function validateLoader(path: string): Promise<ValidateReport> {
+  const errors: string[] = [];
+  let hello: AcceptedHello | null = null;
+  return new Promise((done) => {
+    let settled = false;
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      const jobs = hello?.jobs ?? [];
+      for (const e of hello?.jobErrors ?? []) errors.push(e.message);
+      const graph = dependencyErrors(new Map(jobs.map((j) => [j.name, j.after])), new Set());
+      for (const [, message] of graph) errors.push(message);
+      const rejected = new Set(graph.keys());
+      done({
+        ok: hello !== null && errors.length === 0,
+        dialect: connection.dialect,
+        loader: hello?.loader ?? null,
+        jobs: jobs.filter((j) => !rejected.has(j.name)),
+        errors,
+      });
+    };
+    const connection = new LoaderConnection(resolve(path), {
+      onHello: (h) => {
+        hello = h;
+        void connection.stop();
+      },
+      onEnd: (reason) => {
+        if (reason !== null) errors.push(reason);
+        finish();
+      },
+      onRequest: () => ({}),
+      onLog: () => {},
+      onStderr: (line) => process.stderr.write(`${path}: ${line}\n`),
+      onMalformed: (problem, excerpt) => errors.push(excerpt ? `${problem}: ${excerpt}` : problem),
+    });
+    connection.start();
+    setTimeout(() => void connection.stop(), FIRST_LINE_TIMEOUT_MS + 1000).unref();
+  });
+}
