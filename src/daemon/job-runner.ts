@@ -14,6 +14,8 @@ import type { JobConfig } from "../protocol/jobspec.js";
 import type { JobStateName } from "../protocol/states.js";
 
 export interface JobRunnerHooks {
+  /** The spec to spawn with (a legacy loader is asked for exec and env before every start). */
+  prepare(runner: JobRunner): Promise<{ ok: true; config: JobConfig } | { ok: false; message: string }>;
   /** Runs one check of the live instance (a probe, or a request to the loader); null: skip, loader is down. */
   check(runner: JobRunner, pid: number, instance: number, timeoutMs: number): Promise<CheckResult | null>;
   /** Called after every transition that changed the state name or the pid. */
@@ -208,29 +210,33 @@ export class JobRunner {
 
   private spawn(instance: number): void {
     this.spawning = true;
-    const config = this.config;
-    void spawnInstance(config).then((result) => {
-      this.spawning = false;
-      if (!result.ok) {
-        this.hooks.log("error", `job ${this.name} could not start: ${result.message}`, { job: this.name });
-        this.dispatch({ type: "spawnFailed", message: result.message });
-      } else {
-        const { child, pid } = result;
-        const exited = new Promise<void>((resolve) => {
-          child.once("exit", (code, signal) => {
-            this.lives.delete(instance);
-            this.hooks.instancesChanged();
-            resolve();
-            this.dispatch({ type: "exit", instance, code, signal });
+    void this.hooks
+      .prepare(this)
+      .then((prepared) =>
+        prepared.ok ? spawnInstance(prepared.config) : { ok: false as const, message: prepared.message },
+      )
+      .then((result) => {
+        this.spawning = false;
+        if (!result.ok) {
+          this.hooks.log("error", `job ${this.name} could not start: ${result.message}`, { job: this.name });
+          this.dispatch({ type: "spawnFailed", message: result.message });
+        } else {
+          const { child, pid } = result;
+          const exited = new Promise<void>((resolve) => {
+            child.once("exit", (code, signal) => {
+              this.lives.delete(instance);
+              this.hooks.instancesChanged();
+              resolve();
+              this.dispatch({ type: "exit", instance, code, signal });
+            });
           });
-        });
-        this.lives.set(instance, { instance, pid, child, exited, startTimeTicks: null });
-        void this.hooks.jobLog(this).attach(pid, { out: child.stdout!, err: child.stderr });
-        this.hooks.instancesChanged();
-        this.dispatch({ type: "spawned", pid });
-      }
-      this.drain();
-    });
+          this.lives.set(instance, { instance, pid, child, exited, startTimeTicks: null });
+          void this.hooks.jobLog(this).attach(pid, { out: child.stdout!, err: child.stderr });
+          this.hooks.instancesChanged();
+          this.dispatch({ type: "spawned", pid });
+        }
+        this.drain();
+      });
   }
 
   private drain(): void {

@@ -6,10 +6,10 @@ import { dependencyErrors, stopOrder, waitingFor } from "../core/dependencies.js
 import type { JobModel } from "../core/job-state.js";
 import type { GodLog } from "../logs/god-log.js";
 import type { JobLog } from "../logs/job-log.js";
-import type { AcceptedHello } from "../process/loader-connection.js";
+import type { AcceptedHello, JobEventParams } from "../process/loader-connection.js";
 import { runProbe } from "../process/probe.js";
 import type { CheckResult } from "../protocol/check-result.js";
-import type { CheckJson, JobJson, LoadersJson, StatusJson } from "../protocol/control.js";
+import type { CheckJson, JobJson, LoaderJson, LoadersJson, StatusJson } from "../protocol/control.js";
 import { ErrorCode, GodError } from "../protocol/errors.js";
 import type { JobConfig } from "../protocol/jobspec.js";
 import type { JobStateName } from "../protocol/states.js";
@@ -25,11 +25,17 @@ export interface SupervisorOptions {
 
 const WAIT_CAP_MS = 60_000;
 
+export type SupervisorChange =
+  | { type: "job"; job: JobJson }
+  | { type: "removed"; name: string }
+  | { type: "loader"; loader: LoaderJson };
+
 export class Supervisor {
   readonly jobs = new Map<string, JobRunner>();
   readonly loaders = new Map<string, LoaderSlot>();
   private readonly options: SupervisorOptions;
   private shuttingDown = false;
+  private readonly listeners = new Set<(change: SupervisorChange) => void>();
 
   constructor(options: SupervisorOptions) {
     this.options = options;
@@ -37,6 +43,16 @@ export class Supervisor {
 
   get log(): GodLog {
     return this.options.log;
+  }
+
+  /** Every job state change and loader change, as it happens (for the HTTP event stream). */
+  subscribe(fn: (change: SupervisorChange) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(change: SupervisorChange): void {
+    for (const fn of [...this.listeners]) fn(change);
   }
 
   // ---- loaders ------------------------------------------------------------------------------------------
@@ -48,7 +64,10 @@ export class Supervisor {
       hello: (s, hello) => this.applyHello(s, hello),
       request: (s, method, params) => this.loaderRequest(s, method, params),
       log: (level, msg, fields) => this.log.write(level, msg, fields),
-      changed: (s) => this.log.info(`loader ${s.path} is ${s.state}`, { loader: s.path, state: s.state }),
+      changed: (s) => {
+        this.log.info(`loader ${s.path} is ${s.state}`, { loader: s.path, state: s.state });
+        this.emit({ type: "loader", loader: s.toJson() });
+      },
     });
     this.loaders.set(path, slot);
     return slot;
@@ -119,6 +138,9 @@ export class Supervisor {
     const existing = this.jobs.get(config.name);
     if (!existing) {
       const runner = new JobRunner(config, loader, {
+        prepare: (r) =>
+          this.loaders.get(r.loader)?.current?.prepareSpawn(r.config) ??
+          Promise.resolve({ ok: true, config: r.config }),
         check: (r, pid, instance, timeoutMs) => this.runCheck(r, pid, instance, timeoutMs),
         changed: (r, previous) => this.jobChanged(r, previous),
         log: (level, msg, fields) => this.log.write(level, msg, fields),
@@ -149,6 +171,7 @@ export class Supervisor {
     if (!runner) return;
     this.jobs.delete(name);
     this.log.info(`job ${name} removed: ${why}`, { job: name });
+    this.emit({ type: "removed", name });
     runner.dispatch({ type: "stop" });
     await runner.allExited();
     runner.clearTimers();
@@ -200,6 +223,7 @@ export class Supervisor {
       ...(json.reason ? { reason: json.reason } : {}),
     });
     this.sendEvent(runner);
+    this.emit({ type: "job", job: json });
     if (this.shuttingDown) return;
     for (const other of this.jobs.values()) {
       if (other === runner || other.state !== "waiting" || other.model.want !== "up") continue;
@@ -227,7 +251,7 @@ export class Supervisor {
         params["signal"] = m.lastExit.signal;
       }
     }
-    slot?.current?.notify("event", params);
+    slot?.current?.sendEvent(params as unknown as JobEventParams);
   }
 
   private async runCheck(

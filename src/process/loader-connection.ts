@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { type CheckResult, parseCheckResult } from "../protocol/check-result.js";
 import { ErrorCode, GodError } from "../protocol/errors.js";
 import { type HelloResult, parseHello } from "../protocol/hello.js";
+import type { JobConfig } from "../protocol/jobspec.js";
 import { parseRpcLine } from "../protocol/jsonrpc.js";
 import { LineDecoder } from "../protocol/ndjson.js";
 import { RpcPeer } from "../protocol/rpc-peer.js";
@@ -15,6 +16,17 @@ export const STOP_TIMEOUT_MS = 2000;
 const MALFORMED_PER_MINUTE = 10;
 
 export type AcceptedHello = Extract<HelloResult, { ok: true }>;
+
+/** The `event` notification's params (SPEC 3.1). */
+export interface JobEventParams {
+  job: string;
+  instance: number;
+  pid?: number;
+  state: string;
+  exitCode?: number | null;
+  signal?: string | null;
+  at: string;
+}
 
 export interface LoaderCallbacks {
   onHello(hello: AcceptedHello): void;
@@ -123,8 +135,14 @@ export class LoaderConnection {
     }
   }
 
-  notify(method: string, params: unknown): void {
-    if (this.alive) this.peer?.notify(method, params);
+  /** Tells the loader about a state its job subscribed to. */
+  sendEvent(params: JobEventParams): void {
+    if (this.alive) this.peer?.notify("event", params);
+  }
+
+  /** The spec to spawn an instance with; the native dialect declared it whole in its hello. */
+  prepareSpawn(config: JobConfig): Promise<{ ok: true; config: JobConfig } | { ok: false; message: string }> {
+    return Promise.resolve({ ok: true, config });
   }
 
   /** Closes stdin and lets the loader exit on its own (release to idle); stop() if it lingers. */
