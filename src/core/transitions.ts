@@ -16,7 +16,9 @@ export type JobEvent =
   | { type: "spawnFailed"; message: string }
   | { type: "exit"; instance: number; code: number | null; signal: string | null }
   | { type: "check"; instance: number; status: CheckStatus; message: string | null }
-  | { type: "backoffElapsed" };
+  | { type: "backoffElapsed" }
+  | { type: "reload" }
+  | { type: "replaced"; pid: number; instance: number };
 
 export type JobEventType = JobEvent["type"];
 
@@ -30,11 +32,14 @@ export const JOB_EVENT_TYPES: readonly JobEventType[] = [
   "exit",
   "check",
   "backoffElapsed",
+  "reload",
+  "replaced",
 ];
 
 export type Effect =
   | { type: "spawn"; instance: number }
   | { type: "kill"; pid: number; instance: number; signal: NodeJS.Signals; timeoutMs: number }
+  | { type: "spawnCandidate"; instance: number }
   | { type: "schedule"; delayMs: number }
   | { type: "cancelSchedule" };
 
@@ -246,6 +251,30 @@ function spawnFailed(
   return afterExit({ ...m, instance }, policy, nowMs, { code: null, signal: null }, null, e.message);
 }
 
+/** Reload by "replace": a second instance on the same sockets; the live one serves until it is ready. */
+function reloadLive(m: JobModel): Outcome {
+  const instance = m.instance + 1;
+  return { model: { ...m, instance, want: "up" }, effects: [{ type: "spawnCandidate", instance }] };
+}
+
+/** The candidate of a reload is ready: it becomes the live instance, and the one it replaces is stopped. */
+function replaced(
+  m: JobModel,
+  e: Extract<JobEvent, { type: "replaced" }>,
+  policy: JobPolicy,
+  nowMs: number,
+): Outcome {
+  const old = liveInstance(m.state);
+  const effects: Effect[] = old ? [kill(old, policy)] : [{ type: "cancelSchedule" }];
+  const run: Running = { pid: e.pid, instance: e.instance, spawnedAtMs: nowMs };
+  return enter(m, { type: "running", readyAtMs: nowMs, failures: 0, ...run }, effects, {
+    instance: Math.max(m.instance, e.instance),
+    restarts: m.restarts + 1,
+    want: "up",
+    note: null,
+  });
+}
+
 /** waiting and backoff are where a spawn is asked for; the spawn's outcome arrives there. */
 const pendingRules = <S extends "waiting" | "backoff">(s: S) => ({
   start: { to: [s, "waiting"] as const, run: startFromRest },
@@ -254,6 +283,7 @@ const pendingRules = <S extends "waiting" | "backoff">(s: S) => ({
   spawnFailed: { to: ["backoff", "exited", "failed"] as const, run: spawnFailed },
   exit: ignore(s),
   check: ignore(s),
+  reload: ignore(s),
 });
 
 /** stopped, exited and failed have no process and ask for none until a start. */
@@ -266,6 +296,8 @@ const restRules = <S extends "stopped" | "exited" | "failed">(s: S) => ({
   check: ignore(s),
   depsReady: ignore(s),
   backoffElapsed: ignore(s),
+  reload: ignore(s),
+  replaced: ignore(s),
 });
 
 const liveRules = <S extends "starting" | "running" | "degraded">(s: S) => ({
@@ -284,6 +316,15 @@ const liveRules = <S extends "starting" | "running" | "degraded">(s: S) => ({
   exit: { to: [s, "backoff", "exited", "failed"] as const, run: onExit },
   check: { to: [s, "running", "degraded", "stopping"] as const, run: onCheck },
   backoffElapsed: ignore(s),
+  // A reload while still starting replaces nothing that serves: it is a restart.
+  reload:
+    s === "starting"
+      ? {
+          to: ["stopping"] as const,
+          run: (m: JobModel, _e: JobEvent, p: JobPolicy) => stopLive({ ...m, want: "up" }, p, "start"),
+        }
+      : { to: [s] as const, run: reloadLive },
+  replaced: { to: ["running"] as const, run: replaced },
 });
 
 /** start or restart during backoff: drop the timer and start now (or wait for dependencies). */
@@ -300,6 +341,7 @@ export const TABLE: Table = {
     stop: { to: ["stopped"], run: toStopped },
     depsReady: { to: ["waiting"], run: (m) => (m.want === "up" ? spawn(m) : same(m)) },
     backoffElapsed: ignore("waiting"),
+    replaced: ignore("waiting"),
   },
   starting: liveRules("starting"),
   running: liveRules("running"),
@@ -328,6 +370,8 @@ export const TABLE: Table = {
     exit: { to: ["stopping", "stopped", "backoff", "failed"], run: onExit },
     check: ignore("stopping"),
     backoffElapsed: ignore("stopping"),
+    reload: ignore("stopping"),
+    replaced: ignore("stopping"),
   },
   stopped: {
     ...restRules("stopped"),
@@ -343,6 +387,8 @@ export const TABLE: Table = {
     },
     depsReady: ignore("backoff"),
     backoffElapsed: { to: ["backoff"], run: (m) => spawn(m) },
+    // The instance a reload replaces died meanwhile: its candidate is adopted instead of a new spawn.
+    replaced: { to: ["running"], run: replaced },
   },
   exited: {
     ...restRules("exited"),

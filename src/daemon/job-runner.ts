@@ -7,7 +7,7 @@ import { initialModel, type JobModel, liveInstance } from "../core/job-state.js"
 import { type Effect, type JobEvent, transition } from "../core/transitions.js";
 import type { JobLog } from "../logs/job-log.js";
 import { stopGroup } from "../process/signal-group.js";
-import { spawnInstance } from "../process/spawn-instance.js";
+import { type SpawnOptions, spawnInstance } from "../process/spawn-instance.js";
 import type { CheckResult } from "../protocol/check-result.js";
 import type { JobJson } from "../protocol/control.js";
 import type { JobConfig } from "../protocol/jobspec.js";
@@ -15,7 +15,9 @@ import type { JobStateName } from "../protocol/states.js";
 
 export interface JobRunnerHooks {
   /** The spec to spawn with (a legacy loader is asked for exec and env before every start). */
-  prepare(runner: JobRunner): Promise<{ ok: true; config: JobConfig } | { ok: false; message: string }>;
+  prepare(
+    runner: JobRunner,
+  ): Promise<{ ok: true; config: JobConfig; options: SpawnOptions } | { ok: false; message: string }>;
   /** Runs one check of the live instance (a probe, or a request to the loader); null: skip, loader is down. */
   check(runner: JobRunner, pid: number, instance: number, timeoutMs: number): Promise<CheckResult | null>;
   /** Called after every transition that changed the state name or the pid. */
@@ -47,6 +49,8 @@ export class JobRunner {
   private readonly queued: JobEvent[] = [];
   private readonly lives = new Map<number, Live>();
   private readonly watchers = new Set<() => void>();
+  private reloading: Promise<string | null> | null = null;
+  private candidateDone: (reason: string | null) => void = () => {};
 
   constructor(config: JobConfig, loader: string, hooks: JobRunnerHooks) {
     this.config = config;
@@ -201,6 +205,9 @@ export class JobRunner {
           this.dispatch({ type: "backoffElapsed" });
         }, effect.delayMs);
         return;
+      case "spawnCandidate":
+        void this.runCandidate(effect.instance);
+        return;
       case "cancelSchedule":
         if (this.backoffTimer) clearTimeout(this.backoffTimer);
         this.backoffTimer = null;
@@ -210,33 +217,103 @@ export class JobRunner {
 
   private spawn(instance: number): void {
     this.spawning = true;
-    void this.hooks
-      .prepare(this)
-      .then((prepared) =>
-        prepared.ok ? spawnInstance(prepared.config) : { ok: false as const, message: prepared.message },
-      )
-      .then((result) => {
-        this.spawning = false;
-        if (!result.ok) {
-          this.hooks.log("error", `job ${this.name} could not start: ${result.message}`, { job: this.name });
-          this.dispatch({ type: "spawnFailed", message: result.message });
-        } else {
-          const { child, pid } = result;
-          const exited = new Promise<void>((resolve) => {
-            child.once("exit", (code, signal) => {
-              this.lives.delete(instance);
-              this.hooks.instancesChanged();
-              resolve();
-              this.dispatch({ type: "exit", instance, code, signal });
-            });
-          });
-          this.lives.set(instance, { instance, pid, child, exited, startTimeTicks: null });
-          void this.hooks.jobLog(this).attach(pid, { out: child.stdout!, err: child.stderr });
-          this.hooks.instancesChanged();
-          this.dispatch({ type: "spawned", pid });
-        }
-        this.drain();
+    void this.launch(instance).then((result) => {
+      this.spawning = false;
+      if (!result.ok) {
+        this.hooks.log("error", `job ${this.name} could not start: ${result.message}`, { job: this.name });
+        this.dispatch({ type: "spawnFailed", message: result.message });
+      } else {
+        this.dispatch({ type: "spawned", pid: result.pid });
+      }
+      this.drain();
+    });
+  }
+
+  /** Prepares and spawns one instance, attaches its output and reports its exit as an event. */
+  private async launch(
+    instance: number,
+  ): Promise<{ ok: true; pid: number } | { ok: false; message: string }> {
+    const prepared = await this.hooks.prepare(this);
+    if (!prepared.ok) return prepared;
+    const result = await spawnInstance(prepared.config, prepared.options);
+    if (!result.ok) return result;
+    const { child, pid } = result;
+    const exited = new Promise<void>((resolve) => {
+      child.once("exit", (code, signal) => {
+        this.lives.delete(instance);
+        this.hooks.instancesChanged();
+        resolve();
+        this.dispatch({ type: "exit", instance, code, signal });
       });
+    });
+    this.lives.set(instance, { instance, pid, child, exited, startTimeTicks: null });
+    void this.hooks.jobLog(this).attach(pid, { out: child.stdout!, err: child.stderr });
+    this.hooks.instancesChanged();
+    return { ok: true, pid };
+  }
+
+  /**
+   * Reload by "replace": the candidate runs beside the live instance on the same sockets; once its check says
+   * ready (at once without a check) it becomes the live instance and the old one is stopped. A candidate that
+   * exits or is not ready in time is stopped and the old instance keeps serving. Resolves with the reason of
+   * a failure, or null.
+   */
+  reloadReplace(): Promise<string | null> {
+    if (this.reloading) return this.reloading;
+    const s = this.model.state;
+    if (s.type !== "running" && s.type !== "degraded") {
+      this.dispatch({ type: "restart", depsReady: true, depsReason: null });
+      return Promise.resolve(null);
+    }
+    this.reloading = new Promise<string | null>((resolve) => {
+      this.candidateDone = resolve;
+    }).finally(() => {
+      this.reloading = null;
+    });
+    this.dispatch({ type: "reload" });
+    return this.reloading;
+  }
+
+  private async runCandidate(instance: number): Promise<void> {
+    const done = this.candidateDone;
+    const finish = (reason: string | null) => {
+      if (reason !== null)
+        this.hooks.log("error", `job ${this.name}: reload failed: ${reason}`, { job: this.name });
+      else
+        this.hooks.log("info", `job ${this.name} reloaded: instance ${instance} replaced the old one`, {
+          job: this.name,
+        });
+      done(reason);
+    };
+    const launched = await this.launch(instance);
+    if (!launched.ok) return finish(`the new instance could not start: ${launched.message}`);
+    const live = this.lives.get(instance);
+    const check = this.config.check;
+    const deadline = Date.now() + (check ? check.graceMs + check.timeoutMs : 0);
+    let why: string | null = null;
+    for (let i = 0; check !== null && i < 1_000_000; i++) {
+      if (!this.lives.has(instance)) {
+        why = "the new instance exited before it was ready";
+        break;
+      }
+      const result = await this.hooks.check(this, launched.pid, instance, check.timeoutMs);
+      if (result && (result.status === "ok" || result.status === "degraded")) break;
+      if (Date.now() >= deadline) {
+        why = `the new instance was not ready within ${check.graceMs + check.timeoutMs} ms (last check: ${result?.message ?? result?.status ?? "loader down"})`;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(check.intervalMs, 250)));
+    }
+    if (why === null && !this.lives.has(instance)) why = "the new instance exited before it was ready";
+    if (why === null) {
+      this.dispatch({ type: "replaced", pid: launched.pid, instance });
+      const adopted = liveInstance(this.model.state)?.instance === instance;
+      if (adopted) return finish(null);
+      why = `the job became ${this.state} during the reload`;
+    }
+    if (live && this.lives.has(instance))
+      stopGroup(live.pid, this.config.stop.signal, this.config.stop.timeoutMs, live.exited);
+    finish(why);
   }
 
   private drain(): void {

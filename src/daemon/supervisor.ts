@@ -8,11 +8,14 @@ import type { GodLog } from "../logs/god-log.js";
 import type { JobLog } from "../logs/job-log.js";
 import type { AcceptedHello, JobEventParams } from "../process/loader-connection.js";
 import { runProbe } from "../process/probe.js";
+import { signalGroup } from "../process/signal-group.js";
+import type { SpawnOptions } from "../process/spawn-instance.js";
 import type { CheckResult } from "../protocol/check-result.js";
 import type { CheckJson, JobJson, LoaderJson, LoadersJson, StatusJson } from "../protocol/control.js";
 import { ErrorCode, GodError } from "../protocol/errors.js";
 import type { JobConfig } from "../protocol/jobspec.js";
 import type { JobStateName } from "../protocol/states.js";
+import { type HeldSocket, holdSocket } from "../sockets/held-socket.js";
 import { JobRunner } from "./job-runner.js";
 import { LoaderSlot } from "./loader-slot.js";
 
@@ -35,7 +38,11 @@ export class Supervisor {
   readonly loaders = new Map<string, LoaderSlot>();
   private readonly options: SupervisorOptions;
   private shuttingDown = false;
+  private readonly sockets = new Map<string, { key: string; held: HeldSocket[] }>();
+  private readonly socketQueue = new Map<string, Promise<void>>();
   private readonly listeners = new Set<(change: SupervisorChange) => void>();
+  /** How long each job's last check took, for /metrics. */
+  readonly checkLatencyMs = new Map<string, number>();
 
   constructor(options: SupervisorOptions) {
     this.options = options;
@@ -119,7 +126,9 @@ export class Supervisor {
         void this.removeJob(name, `loader ${slot.path} no longer declares it`);
       }
     }
-    for (const config of accepted.values()) this.upsertJob(slot.path, config);
+    // Dependencies first, so a job that starts at once never finds what it waits for undeclared.
+    const declareOrder = stopOrder(graph).reverse().flat();
+    for (const name of declareOrder) if (accepted.has(name)) this.upsertJob(slot.path, accepted.get(name)!);
     slot.jobs = [...accepted.keys(), ...kept].sort();
     slot.error = errors.length > 0 ? errors.join("; ") : null;
     for (const error of errors) this.log.error(`loader ${slot.path}: ${error}`, { loader: slot.path });
@@ -138,10 +147,14 @@ export class Supervisor {
     const existing = this.jobs.get(config.name);
     if (!existing) {
       const runner = new JobRunner(config, loader, {
-        prepare: (r) =>
-          this.loaders.get(r.loader)?.current?.prepareSpawn(r.config) ??
-          Promise.resolve({ ok: true, config: r.config }),
-        check: (r, pid, instance, timeoutMs) => this.runCheck(r, pid, instance, timeoutMs),
+        prepare: (r) => this.prepare(r),
+        check: (r, pid, instance, timeoutMs) => {
+          const startedMs = performance.now();
+          return this.runCheck(r, pid, instance, timeoutMs).then((result) => {
+            if (result !== null) this.checkLatencyMs.set(r.name, performance.now() - startedMs);
+            return result;
+          });
+        },
         changed: (r, previous) => this.jobChanged(r, previous),
         log: (level, msg, fields) => this.log.write(level, msg, fields),
         jobLog: (r) => this.options.jobLog(r.name, r.config),
@@ -159,11 +172,80 @@ export class Supervisor {
     const changed = (["exec", "env", "cwd", "listen"] as const).some(
       (key) => JSON.stringify(before[key]) !== JSON.stringify(config[key]),
     );
+    // A deploy that replaces the loader file also replaces a job whose program is that very file.
+    const deployed = config.exec.some((arg) => arg === loader);
     const live = ["starting", "running", "degraded"].includes(existing.state);
-    if (changed && live && !this.shuttingDown) {
-      this.log.info(`job ${config.name} changed; restarting it with the new spec`, { job: config.name });
-      existing.dispatch({ type: "restart", ...this.deps(existing) });
+    if ((changed || deployed) && live && !this.shuttingDown) {
+      const why = changed ? "its spec changed" : `its program ${loader} was replaced`;
+      this.log.info(`job ${config.name}: ${why}; reloading it (${config.reload})`, { job: config.name });
+      void this.act("reload", config.name, true).catch((error: Error) =>
+        this.log.error(error.message, { job: config.name }),
+      );
     }
+  }
+
+  /** What an instance is spawned with: the loader's last word on exec and env, and the held sockets. */
+  private async prepare(
+    r: JobRunner,
+  ): Promise<{ ok: true; config: JobConfig; options: SpawnOptions } | { ok: false; message: string }> {
+    const connection = this.loaders.get(r.loader)?.current;
+    const prepared = connection
+      ? await connection.prepareSpawn(r.config)
+      : { ok: true as const, config: r.config };
+    if (!prepared.ok) return prepared;
+    const held = await this.holdSockets(r.name, prepared.config.listen);
+    if ("error" in held) return { ok: false, message: held.error };
+    if (held.length === 0) return { ...prepared, options: {} };
+    return {
+      ...prepared,
+      options: {
+        extraFds: held.map((h) => h.fd),
+        extraEnv: { LISTEN_FDS: String(held.length), LISTEN_FDNAMES: held.map((h) => h.name).join(":") },
+      },
+    };
+  }
+
+  /** The job's listening sockets, bound once and kept across restarts and reloads; rebound only on change. */
+  private holdSockets(
+    job: string,
+    listen: Record<string, string>,
+  ): Promise<HeldSocket[] | { error: string }> {
+    const previous = this.socketQueue.get(job) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const key = JSON.stringify(Object.entries(listen));
+      const existing = this.sockets.get(job);
+      if (existing && existing.key === key) return existing.held;
+      const held: HeldSocket[] = [];
+      for (const [name, address] of Object.entries(listen)) {
+        const reuse = existing?.held.find((h) => h.address === address);
+        if (reuse) {
+          held.push({ ...reuse, name });
+          continue;
+        }
+        const socket = await holdSocket(job, name, address);
+        if ("error" in socket) {
+          for (const h of held) if (!existing?.held.some((e) => e.fd === h.fd)) h.close();
+          this.log.error(socket.error, { job, address });
+          return socket;
+        }
+        this.log.info(`job ${job} holds ${address} (fd ${socket.fd})`, { job, address });
+        held.push(socket);
+      }
+      for (const old of existing?.held ?? []) if (!held.some((h) => h.fd === old.fd)) old.close();
+      this.sockets.set(job, { key, held });
+      return held;
+    });
+    this.socketQueue.set(
+      job,
+      next.then(() => undefined),
+    );
+    return next;
+  }
+
+  private releaseSockets(job: string): void {
+    for (const h of this.sockets.get(job)?.held ?? []) h.close();
+    this.sockets.delete(job);
+    this.socketQueue.delete(job);
   }
 
   private async removeJob(name: string, why: string): Promise<void> {
@@ -175,7 +257,9 @@ export class Supervisor {
     runner.dispatch({ type: "stop" });
     await runner.allExited();
     runner.clearTimers();
+    this.releaseSockets(name);
     this.options.dropJobLog(name);
+    this.checkLatencyMs.delete(name);
   }
 
   private async loaderRequest(slot: LoaderSlot, method: string, params: unknown): Promise<unknown> {
@@ -245,7 +329,7 @@ export class Supervisor {
       at: new Date().toISOString(),
     };
     if (json.pid !== null) params["pid"] = json.pid;
-    if (m.state.type === "exited" || m.state.type === "backoff" || m.state.type === "stopped") {
+    if (["exited", "backoff", "stopped", "failed"].includes(m.state.type)) {
       if (m.lastExit) {
         params["exitCode"] = m.lastExit.code;
         params["signal"] = m.lastExit.signal;
@@ -302,9 +386,24 @@ export class Supervisor {
         runner.dispatch({ type: "stop" });
         break;
       case "restart":
-      case "reload":
         runner.dispatch({ type: "restart", ...this.deps(runner) });
         break;
+      case "reload": {
+        if (runner.config.reload === "restart") {
+          runner.dispatch({ type: "restart", ...this.deps(runner) });
+          break;
+        }
+        const done = runner.reloadReplace();
+        if (!wait) return runner.toJson();
+        const reason = await done;
+        if (reason !== null) {
+          throw new GodError(
+            ErrorCode.ActionFailed,
+            `job "${name}" was not reloaded: ${reason}; the old instance keeps serving`,
+          );
+        }
+        return runner.toJson();
+      }
       default:
         throw new GodError(ErrorCode.MethodNotFound, `unknown action "${action}"`);
     }
@@ -344,7 +443,12 @@ export class Supervisor {
   killAll(): void {
     this.shuttingDown = true;
     for (const r of this.jobs.values()) r.killNow();
-    for (const s of this.loaders.values()) void s.remove();
+    for (const s of this.loaders.values()) {
+      // god exits right after this, so a loader that ignores SIGTERM and EOF would outlive it: kill it too.
+      const pid = s.current?.pid;
+      if (pid) signalGroup(pid, "SIGKILL");
+      void s.remove();
+    }
   }
 }
 

@@ -2,8 +2,8 @@
 // process group, stdout and stderr as pipes owned by god (so logs survive restarts of the job).
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { statSync } from "node:fs";
-import { resolve } from "node:path";
+import { accessSync, constants, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { JobConfig } from "../protocol/jobspec.js";
 
 export type SpawnResult = { ok: true; child: ChildProcess; pid: number } | { ok: false; message: string };
@@ -45,11 +45,25 @@ export function spawnInstance(config: JobConfig, options: SpawnOptions = {}): Pr
       message: `cwd "${cwd}" does not exist; fix the cwd of job "${config.name}"`,
     });
   }
-  const [file, ...args] = config.exec as [string, ...string[]];
+  let [file, ...args] = config.exec as [string, ...string[]];
   const env = jobEnvironment(process.env, config.env);
   Object.assign(env, options.extraEnv ?? {});
+  const fds = options.extraFds ?? [];
+  if (fds.length > 0) {
+    // LISTEN_PID must be the instance's own pid, known only after fork: a fixed sh trampoline sets it and
+    // execs the argv, which is passed as arguments and never parsed by the shell.
+    const found = findExecutable(file, env["PATH"] ?? "", cwd);
+    if (found === null) {
+      return Promise.resolve({
+        ok: false,
+        message: spawnMessage(config, Object.assign(new Error("ENOENT"), { code: "ENOENT" })),
+      });
+    }
+    args = ["-c", 'LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"', found, ...args];
+    file = "/bin/sh";
+  }
   const out = options.mergedFd ?? "pipe";
-  const stdio: Array<"ignore" | "pipe" | number> = ["ignore", out, out, ...(options.extraFds ?? [])];
+  const stdio: Array<"ignore" | "pipe" | number> = ["ignore", out, out, ...fds];
   let child: ChildProcess;
   try {
     child = spawn(file, args, { cwd, env, stdio, detached: true, windowsHide: true });
@@ -62,6 +76,22 @@ export function spawnInstance(config: JobConfig, options: SpawnOptions = {}): Pr
       done({ ok: false, message: spawnMessage(config, error) }),
     );
   });
+}
+
+/** argv[0] as execvp would find it (PATH of the job's environment), or null. */
+export function findExecutable(file: string, path: string, cwd: string): string | null {
+  const candidates = file.includes("/")
+    ? [resolve(cwd, file)]
+    : path.split(":").map((dir) => join(dir || ".", file));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
 }
 
 function spawnMessage(config: JobConfig, error: NodeJS.ErrnoException): string {

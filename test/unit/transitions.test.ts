@@ -142,6 +142,8 @@ const EVENTS: Record<JobEventType, JobEvent[]> = {
   exit: [exit(3, 0), exit(3, 1), exit(3, null, "SIGKILL"), exit(2, 1)],
   check: [check(3, "ok"), check(3, "degraded"), check(3, "fail", "502"), check(2, "fail", "stale")],
   backoffElapsed: [{ type: "backoffElapsed" }],
+  reload: [{ type: "reload" }],
+  replaced: [{ type: "replaced", pid: 6000, instance: 4 }],
 };
 
 const POLICIES: Array<[string, JobPolicy]> = [
@@ -171,9 +173,9 @@ function walk(from: JobStateName, event: JobEventType): Case[] {
   return cases;
 }
 
-test("the walk covers all 9 states and all 9 events", () => {
+test("the walk covers all 9 states and all 11 events", () => {
   assert.equal(JOB_STATES.length, 9);
-  assert.equal(JOB_EVENT_TYPES.length, 9);
+  assert.equal(JOB_EVENT_TYPES.length, 11);
   for (const s of JOB_STATES) assert.deepEqual(Object.keys(TABLE[s]).sort(), [...JOB_EVENT_TYPES].sort());
 });
 
@@ -606,5 +608,49 @@ test("start while live is ignored", () => {
   for (const type of ["starting", "running", "degraded"] as const) {
     const m = SAMPLES[type][0]![1];
     assert.deepEqual(transition(m, start, policy(), NOW), { model: m, effects: [] });
+  }
+});
+
+test("reload of a running job spawns a candidate beside the live instance, which keeps serving", () => {
+  const m = model({ type: "running", readyAtMs: NOW - 1000, failures: 0, ...RUN });
+  const out = transition(m, { type: "reload" }, policy(), NOW);
+  assert.equal(out.model.state.type, "running");
+  assert.equal(out.model.state.type === "running" && out.model.state.pid, RUN.pid);
+  assert.deepEqual(out.effects, [{ type: "spawnCandidate", instance: 4 }]);
+  assert.equal(out.model.instance, 4);
+});
+
+test("a ready candidate replaces the live instance, which is stopped by its stop signal", () => {
+  const m = model({ type: "degraded", readyAtMs: NOW - 1000, failures: 0, ...RUN }, { instance: 4 });
+  const out = transition(m, { type: "replaced", pid: 6000, instance: 4 }, policy(), NOW);
+  assert.equal(out.model.state.type, "running");
+  assert.equal(out.model.state.type === "running" && out.model.state.pid, 6000);
+  assert.equal(out.model.restarts, 3);
+  assert.deepEqual(out.effects, [
+    {
+      type: "kill",
+      pid: RUN.pid,
+      instance: RUN.instance,
+      signal: "SIGTERM",
+      timeoutMs: policy().stop.timeoutMs,
+    },
+  ]);
+});
+
+test("a candidate is adopted when the instance it replaces died meanwhile (backoff), and the timer dropped", () => {
+  const m = model(
+    { type: "backoff", delayMs: 400, untilMs: NOW + 400, reason: "exited with code 1" },
+    { instance: 4 },
+  );
+  const out = transition(m, { type: "replaced", pid: 6000, instance: 4 }, policy(), NOW);
+  assert.equal(out.model.state.type, "running");
+  assert.deepEqual(out.effects, [{ type: "cancelSchedule" }]);
+});
+
+test("a candidate is not adopted by a stopped or stopping job", () => {
+  for (const state of [{ type: "stopped" }, stopping("stopped", null)] as JobState[]) {
+    const out = transition(model(state), { type: "replaced", pid: 6000, instance: 4 }, policy(), NOW);
+    assert.equal(out.model.state.type, state.type);
+    assert.deepEqual(out.effects, []);
   }
 });
