@@ -14,6 +14,7 @@ job("backend", {
   exec: [process.execPath, self],
   auto: true,
   env: { BACKEND_PORT: String(port) },
+  listen: { http: `tcp://127.0.0.1:${port}` }, // held by god: `god reload backend` drops no request
   check: {
     every: "2s",
     timeout: "1s",

@@ -1,0 +1,71 @@
+// The published package: `npm pack`, installed into an empty directory, gives a working `god` bin and the
+// library from ESM and CommonJS, with types. This is what a user gets, so it is tested as they would use it.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+
+describe("the npm package", () => {
+  const root = mkdtempSync(join(tmpdir(), "god-pack-"));
+  const app = join(root, "app");
+  before(() => {
+    // --ignore-scripts: `prepare` would rebuild dist/ under the other tests' feet; dist/ is built already.
+    const out = execFileSync(npm, ["pack", "--ignore-scripts", "--pack-destination", root, "--silent"], {
+      encoding: "utf8",
+    });
+    const tarball = join(root, out.trim().split("\n").pop() ?? "");
+    assert.ok(existsSync(tarball), `npm pack made no ${tarball}`);
+    execFileSync("mkdir", ["-p", app]);
+    writeFileSync(join(app, "package.json"), '{ "name": "app", "version": "1.0.0", "private": true }\n');
+    execFileSync(npm, ["install", "--no-audit", "--no-fund", "--prefer-offline", "--silent", tarball], {
+      cwd: app,
+      stdio: "ignore",
+      timeout: 240_000,
+    });
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it("gives a working `npx god --help`", () => {
+    const out = execFileSync(npm, ["exec", "--offline", "--", "god", "--help"], {
+      cwd: app,
+      encoding: "utf8",
+    });
+    assert.match(out, /god run/);
+    assert.match(out, /god status/);
+  });
+
+  it("imports from ESM", () => {
+    const out = execFileSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        'import { job, init, listeners, http } from "watchgod"; console.log([job, init, listeners, http].map((f) => typeof f).join(","))',
+      ],
+      { cwd: app, encoding: "utf8" },
+    );
+    assert.equal(out.trim(), "function,function,function,function");
+  });
+
+  it("requires from CommonJS", () => {
+    const out = execFileSync(
+      process.execPath,
+      ["-e", 'const w = require("watchgod"); console.log(typeof w.job, typeof w.init, typeof w.listeners)'],
+      { cwd: app, encoding: "utf8" },
+    );
+    assert.equal(out.trim(), "function function function");
+  });
+
+  it("ships types for both, and no tests", () => {
+    const pkg = join(app, "node_modules", "watchgod");
+    assert.ok(existsSync(join(pkg, "dist/src/lib/index.d.ts")));
+    assert.ok(existsSync(join(pkg, "dist/cjs/src/lib/index.d.ts")));
+    assert.equal(existsSync(join(pkg, "dist/test")), false);
+    assert.ok(readdirSync(join(pkg, "docs")).includes("jobspec.schema.json"));
+  });
+});
