@@ -360,7 +360,7 @@ export class Supervisor {
     if (!runner) {
       throw new GodError(
         ErrorCode.UnknownJob,
-        `unknown job "${name}": no loader declares it; run \`god status\` to list the jobs`,
+        `unknown job "${name}": no loader declares it; run \`god status\` to list the jobs.`,
       );
     }
     return runner;

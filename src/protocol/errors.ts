@@ -1,5 +1,5 @@
 // The one registry of error codes. Protocol codes travel in JSON-RPC `error.code` on the loader protocol and
-// the control socket; docs/errors.md lists the same table and test/unit/errors.test.ts keeps the two in step.
+// the control socket; docs/errors.md lists the same table and test/unit/errors-doc.test.ts keeps the two in step.
 // Codes are never reused.
 
 export const ErrorCode = {

@@ -121,6 +121,7 @@ export const JobSpecSchema = Type.Object(
         Type.String({ pattern: "^(tcp://|unix:)" }),
         {
           description: "sockets god binds and holds: tcp://HOST:PORT or unix:PATH",
+          additionalProperties: false,
         },
       ),
     ),

@@ -66,6 +66,14 @@ export function toRpcMessage(value: unknown): RpcMessage | ParseFailure {
     if ("data" in error) errorObject.data = error["data"];
     return { type: "error", id, error: errorObject };
   }
+  if ("error" in value && id !== null) {
+    // An answer all the same: end the request it answers now, rather than answer an answer.
+    return {
+      type: "error",
+      id,
+      error: { code: ErrorCode.Internal, message: "the answer's error object is malformed" },
+    };
+  }
   return {
     type: "invalid",
     id,

@@ -85,6 +85,14 @@ function sentence(type: ValueErrorType, schema: TSchema, value: unknown): string
   }
 }
 
+/** The one object member of a union, when the value is an object (a plain object, not an array). */
+function objectMember(schema: TSchema, value: unknown): TSchema | null {
+  if (schema[Kind] !== "Union" || typeof value !== "object" || value === null || Array.isArray(value))
+    return null;
+  const objects = (schema["anyOf"] as TSchema[]).filter((s) => s[Kind] === "Object");
+  return objects.length === 1 ? (objects[0] ?? null) : null;
+}
+
 /** Every problem of `value` against `schema`, one sentence per field path, in document order. */
 export function schemaErrors(schema: TSchema, value: unknown, base: string): string[] {
   const seen = new Set<string>();
@@ -93,8 +101,14 @@ export function schemaErrors(schema: TSchema, value: unknown, base: string): str
     const path = formatPath(base, error.path);
     if (seen.has(path)) continue;
     seen.add(path);
-    out.push(`${path}: ${sentence(error.type, error.schema, error.value)}`);
+    // `null or an object` given an object: the problem is inside the object, so name the field within it.
+    const member = objectMember(error.schema, error.value);
+    if (member) {
+      out.push(...schemaErrors(member, error.value, path === "(root)" ? "" : path));
+    } else {
+      out.push(`${path}: ${sentence(error.type, error.schema, error.value)}`);
+    }
     if (out.length >= 20) break;
   }
-  return out;
+  return out.slice(0, 20);
 }

@@ -97,18 +97,6 @@ test("invalid forms: each has its code, the id when it could be read, and a sent
       "id: expected a number or string",
     ],
     [
-      '{"jsonrpc":"2.0","id":4,"error":{"code":"1001","message":"x"}}',
-      ErrorCode.InvalidRequest,
-      4,
-      "expected a request (method), a result or an error",
-    ],
-    [
-      '{"jsonrpc":"2.0","id":4,"error":{"code":1001}}',
-      ErrorCode.InvalidRequest,
-      4,
-      "expected a request (method), a result or an error",
-    ],
-    [
       '{"jsonrpc":"2.0","id":4}',
       ErrorCode.InvalidRequest,
       4,
@@ -117,6 +105,23 @@ test("invalid forms: each has its code, the id when it could be read, and a sent
   ];
   for (const [line, code, id, message] of cases) {
     assert.deepEqual(parseRpcLine(line), { type: "invalid", id, code, message }, line);
+  }
+});
+
+test("an answer with a malformed error object still ends the request it answers", () => {
+  for (const line of [
+    '{"jsonrpc":"2.0","id":4,"error":{"code":"1001","message":"x"}}',
+    '{"jsonrpc":"2.0","id":4,"error":{"code":1001}}',
+  ]) {
+    assert.deepEqual(
+      parseRpcLine(line),
+      {
+        type: "error",
+        id: 4,
+        error: { code: ErrorCode.Internal, message: "the answer's error object is malformed" },
+      },
+      line,
+    );
   }
 });
 
