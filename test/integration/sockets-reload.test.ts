@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { type Agent, request } from "node:http";
 import { createServer, type Server } from "node:net";
 import { after, describe, it } from "node:test";
-import { Sandbox } from "../helpers/god.js";
+import { LIB as LIB_PATH, Sandbox } from "../helpers/god.js";
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -240,5 +240,50 @@ describe("socket handover on reload", () => {
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe("deploys", () => {
+  const sb = new Sandbox();
+  after(() => sb.cleanup());
+
+  it("replacing a built-in loader's file reloads its job with the new code and drops no request", async () => {
+    const readyDir = `${sb.root}/ready`;
+    mkdirSync(readyDir, { recursive: true });
+    const port = await freePort();
+    const app = (version: number) => `#!/usr/bin/env node
+import { createServer } from "node:http";
+import { existsSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { job, init, listeners } from ${JSON.stringify(LIB_PATH)};
+job("app", {
+  exec: [process.execPath, fileURLToPath(import.meta.url)],
+  auto: true,
+  listen: { http: "tcp://127.0.0.1:${port}" },
+  check: { every: "200ms", grace: "5s", run: ({ pid }) => existsSync(${JSON.stringify(readyDir)} + "/" + pid) },
+});
+await init();
+const server = createServer((req, res) => res.end("pid " + process.pid + " v${version}"));
+server.listen(listeners().http, () => writeFileSync(${JSON.stringify(readyDir)} + "/" + process.pid, ""));
+process.on("SIGTERM", () => server.close(() => process.exit(0)));
+`;
+    sb.write("app.mjs", app(1));
+    sb.startGod();
+    const first = await sb.untilState("app", "running");
+    sb.track(first.pid);
+    assert.match(await get({ port }), / v1$/);
+    const client = load({ port }, 2);
+    // A deploy: the new build written beside the old one, then renamed over it (a new inode).
+    const { renameSync } = await import("node:fs");
+    const staged = sb.write(".app.mjs.new", app(2));
+    renameSync(staged, `${sb.dir}/app.mjs`);
+    const second = await sb.until("app replaced", async () => {
+      const j = await sb.job("app");
+      return j?.state === "running" && j.pid !== first.pid ? j : undefined;
+    });
+    sb.track(second.pid);
+    await sb.until("v2 serving", async () => / v2$/.test(await get({ port })));
+    const stats = await client.stop();
+    assert.equal(stats.failed, 0, `failed requests: ${[...stats.errors].join(", ")}`);
   });
 });
