@@ -27,6 +27,8 @@ export interface SupervisorOptions {
 }
 
 const WAIT_CAP_MS = 60_000;
+/** At shutdown, how long past its stop timeout a job may take to settle (a start being prepared, say). */
+const SETTLE_MARGIN_MS = 10_000;
 
 export type SupervisorChange =
   | { type: "job"; job: JobJson }
@@ -433,10 +435,16 @@ export class Supervisor {
     for (const group of stopOrder(graph)) {
       const runners = group.map((n) => this.jobs.get(n)).filter((r): r is JobRunner => r !== undefined);
       for (const r of runners) r.dispatch({ type: "stop" });
-      await Promise.all(runners.map((r) => r.allExited()));
+      // Not only the instances alive now: a start being prepared (a legacy loader is asked first) spawns later.
+      await Promise.all(runners.map((r) => r.waitFor(settled, r.config.stop.timeoutMs + SETTLE_MARGIN_MS)));
       for (const r of runners) r.clearTimers();
     }
     await Promise.all([...this.loaders.values()].map((s) => s.remove()));
+    // A start that outlasted that bound ends once its loader is gone; then nothing may outlive god.
+    const all = [...this.jobs.values()];
+    await Promise.all(all.map((r) => r.waitFor(settled, SETTLE_MARGIN_MS)));
+    for (const r of all) r.killNow();
+    await Promise.all(all.map((r) => r.allExited()));
   }
 
   /** Second signal or fatal error: SIGKILL every group now. */
@@ -450,6 +458,14 @@ export class Supervisor {
       void s.remove();
     }
   }
+}
+
+/**
+ * At shutdown, after a stop: every state ends in `stopped` once the stop is applied, which waits while a spawn
+ * is being prepared (the job shows `waiting` or `backoff` then); and no instance (a reload's candidate) lives.
+ */
+function settled(r: JobRunner): true | null {
+  return r.state === "stopped" && r.instances().length === 0 ? true : null;
 }
 
 /** null while undecided; "ok"; or the sentence saying why the action failed. */

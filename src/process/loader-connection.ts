@@ -1,5 +1,6 @@
-// One running loader process (`PATH godv1`) speaking the native dialect: spawn, the first line within 5 s, the
-// hello, requests both ways, the bound on malformed lines, and stopping it. It reports exactly one end.
+// One running loader process (`PATH godv1`): spawn, the first line within 5 s, which picks the dialect (an
+// object: native JSON-RPC; an array: the original's legacy dialect, see legacy-dialect.ts), the hello, requests
+// both ways, the bound on malformed lines, and stopping it. It reports exactly one end.
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { type CheckResult, parseCheckResult } from "../protocol/check-result.js";
@@ -9,6 +10,7 @@ import type { JobConfig } from "../protocol/jobspec.js";
 import { parseRpcLine } from "../protocol/jsonrpc.js";
 import { LineDecoder } from "../protocol/ndjson.js";
 import { RpcPeer } from "../protocol/rpc-peer.js";
+import { LegacyDialect, parseGreeting } from "./legacy-dialect.js";
 import { signalGroup, stopGroup } from "./signal-group.js";
 
 export const FIRST_LINE_TIMEOUT_MS = 5000;
@@ -44,6 +46,7 @@ export class LoaderConnection {
   private readonly callbacks: LoaderCallbacks;
   private child: ChildProcess | null = null;
   private peer: RpcPeer | null = null;
+  private legacy: LegacyDialect | null = null;
   private firstLineTimer: NodeJS.Timeout | null = null;
   private helloSeen = false;
   private failure: string | null = null;
@@ -106,7 +109,8 @@ export class LoaderConnection {
       const last = errDecoder.end();
       if (last?.type === "line") this.callbacks.onStderr(last.text);
       if (!this.helloSeen && this.failure === null && !this.expectedEnd) {
-        this.failure = `exited (${signal ? `killed by ${signal}` : `code ${code}`}) before sending its hello`;
+        const when = this.legacy ? "while god was asking about its jobs" : "before sending its hello";
+        this.failure = `exited (${signal ? `killed by ${signal}` : `code ${code}`}) ${when}`;
       }
       this.end(
         this.failure ??
@@ -120,10 +124,14 @@ export class LoaderConnection {
     }, FIRST_LINE_TIMEOUT_MS);
   }
 
-  /** Asks the loader to check a job. Every problem becomes a "fail" result with its reason. */
-  async check(job: string, pid: number, instance: number, timeoutMs: number): Promise<CheckResult> {
+  /**
+   * Asks the loader to check a job. Every problem becomes a "fail" result with its reason, except a legacy
+   * question cut off because its loader failed meanwhile: null, the check is skipped like a down loader's.
+   */
+  async check(job: string, pid: number, instance: number, timeoutMs: number): Promise<CheckResult | null> {
     if (!this.peer || !this.alive)
       return { status: "fail", message: "the loader is not running", nextMs: null };
+    if (this.legacy) return this.legacy.check(job, timeoutMs);
     try {
       return parseCheckResult(await this.peer.request("check", { job, pid, instance }, timeoutMs));
     } catch (error) {
@@ -137,11 +145,14 @@ export class LoaderConnection {
 
   /** Tells the loader about a state its job subscribed to. */
   sendEvent(params: JobEventParams): void {
-    if (this.alive) this.peer?.notify("event", params);
+    if (!this.alive) return;
+    if (this.legacy) this.legacy.sendEvent(params);
+    else this.peer?.notify("event", params);
   }
 
-  /** The spec to spawn an instance with; the native dialect declared it whole in its hello. */
+  /** The spec to spawn an instance with: a native hello declared it whole; a legacy loader is asked again. */
   prepareSpawn(config: JobConfig): Promise<{ ok: true; config: JobConfig } | { ok: false; message: string }> {
+    if (this.legacy && this.alive) return this.legacy.prepareSpawn(config);
     return Promise.resolve({ ok: true, config });
   }
 
@@ -164,6 +175,10 @@ export class LoaderConnection {
   }
 
   private line(text: string): void {
+    if (this.legacy) {
+      this.legacy.handleLine(text);
+      return;
+    }
     if (!this.helloSeen) {
       this.first(text);
       return;
@@ -177,7 +192,7 @@ export class LoaderConnection {
     const trimmed = text.trimStart();
     if (trimmed.startsWith("[")) {
       this.dialect = "legacy";
-      this.fail("speaks the legacy array dialect, which this god does not support yet");
+      this.firstLegacy(text);
       return;
     }
     this.dialect = "native";
@@ -197,6 +212,37 @@ export class LoaderConnection {
     }
     this.helloSeen = true;
     this.callbacks.onHello(hello);
+  }
+
+  /** `["godv1", JOB...]`: ask auto, exec and env of each job, then hand on the hello like a native one. */
+  private firstLegacy(text: string): void {
+    const greeting = parseGreeting(text);
+    if (!greeting.ok) {
+      this.fail(`${greeting.message}: ${excerpt(text)}`);
+      return;
+    }
+    const child = this.child!;
+    const legacy = new LegacyDialect({
+      path: this.path,
+      write: (line) => {
+        child.stdin!.write(line);
+      },
+      broken: (reason) => this.fail(`${reason}; its stream is unusable`),
+      malformed: (problem, line) => this.malformed(problem, line),
+    });
+    this.legacy = legacy;
+    legacy.load(greeting.value).then(
+      (hello) => {
+        if (this.failure !== null || this.ended) return;
+        if (!hello.ok) {
+          this.fail(`sent an invalid hello: ${hello.errors.join("; ")}`);
+          return;
+        }
+        this.helloSeen = true;
+        this.callbacks.onHello(hello);
+      },
+      (error: unknown) => this.fail(`failed while god asked about its jobs: ${(error as Error).message}`),
+    );
   }
 
   private notification(method: string, params: unknown): void {
@@ -228,6 +274,7 @@ export class LoaderConnection {
     this.failure = reason;
     const pid = this.child?.pid;
     this.peer?.close(`loader ${this.path} failed: ${reason}`);
+    this.legacy?.close(`loader ${this.path} failed: ${reason}`);
     if (pid !== undefined) {
       this.child?.stdin?.end();
       stopGroup(pid, "SIGTERM", STOP_TIMEOUT_MS, this.exited);
@@ -239,6 +286,7 @@ export class LoaderConnection {
     this.ended = true;
     if (this.firstLineTimer) clearTimeout(this.firstLineTimer);
     this.peer?.close(`loader ${this.path} exited`);
+    this.legacy?.close(`loader ${this.path} exited`);
     const pid = this.child?.pid;
     if (pid !== undefined) signalGroup(pid, "SIGKILL");
     this.resolveExit();
