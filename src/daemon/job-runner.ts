@@ -6,7 +6,7 @@ import type { ChildProcess } from "node:child_process";
 import { initialModel, type JobModel, liveInstance } from "../core/job-state.js";
 import { type Effect, type JobEvent, transition } from "../core/transitions.js";
 import type { JobLog } from "../logs/job-log.js";
-import { stopGroup } from "../process/signal-group.js";
+import { signalGroup, stopGroup } from "../process/signal-group.js";
 import { type SpawnOptions, spawnInstance } from "../process/spawn-instance.js";
 import type { CheckResult } from "../protocol/check-result.js";
 import type { JobJson } from "../protocol/control.js";
@@ -240,6 +240,8 @@ export class JobRunner {
     const { child, pid } = result;
     const exited = new Promise<void>((resolve) => {
       child.once("exit", (code, signal) => {
+        // The group lives as long as its leader: whatever the instance left behind goes with it.
+        signalGroup(pid, "SIGKILL");
         this.lives.delete(instance);
         this.hooks.instancesChanged();
         resolve();

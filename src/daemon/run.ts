@@ -25,8 +25,11 @@ export interface RunOptions {
 
 export async function runDaemon(options: RunOptions): Promise<number> {
   const paths = homePaths(resolve(options.home));
-  if (options.http !== null) {
-    process.stderr.write("god: --http is not available in this version yet; run god without it.\n");
+  // Loaded only with --http, so a god without it pays nothing; a refused address stops god before it binds.
+  const http = options.http === null ? null : await import("../http/server.js");
+  const httpProblem = options.http === null ? null : http?.httpStartProblem(options.http, options.httpToken);
+  if (httpProblem) {
+    process.stderr.write(`god: ${httpProblem}\n`);
     return 2;
   }
   for (const dir of options.dirs) {
@@ -59,13 +62,19 @@ export async function runDaemon(options: RunOptions): Promise<number> {
   const found = survivors(readState(paths.state));
   if (found.length > 0) {
     log.warn(
-      `found ${found.length} process(es) left by a god that crashed; stopping them before starting anything`,
+      `found ${found.length} instance(s) left by a god that crashed; stopping them before starting anything`,
       {
-        survivors: found.map((r) => ({ job: r.job, pid: r.pid })),
+        survivors: found.map((s) => ({ job: s.record.job, pid: s.record.pid, processes: s.processes })),
       },
     );
-    await stopSurvivors(found);
-    log.info("the survivors are stopped", {});
+    const outcomes = await stopSurvivors(found);
+    const left = outcomes.filter((o) => o.outcome === "left");
+    if (left.length === 0) log.info("the survivors are stopped", { survivors: outcomes });
+    else
+      log.error(
+        `could not stop ${left.map((o) => `${o.job} (pid ${o.pid})`).join(", ")}; stop them by hand`,
+        {},
+      );
   }
   writeState(paths.state, []);
 
@@ -148,15 +157,31 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     log.fatal(`god's own ${kind}: ${err.message}; stopping every job and exiting`, {
       err: { message: err.message, stack: err.stack },
     });
-    supervisor.killAll();
+    try {
+      supervisor.killAll();
+    } catch (killError) {
+      log.fatal(`could not kill every process group: ${(killError as Error).message}`, {});
+    }
     exit(70);
   };
   process.on("uncaughtException", (error) => fatal("uncaught exception", error));
   process.on("unhandledRejection", (error) => fatal("unhandled rejection", error));
+  // Test-only (docs/processes.md): with GOD_TEST_FAULT=uncaught or =rejection, SIGUSR2 raises an error of
+  // god's own, so the path above is tested on a real god. Read once and removed: jobs do not inherit it.
+  const fault = process.env["GOD_TEST_FAULT"];
+  delete process.env["GOD_TEST_FAULT"];
+  if (fault === "uncaught" || fault === "rejection") {
+    process.on("SIGUSR2", () => {
+      const error = new Error(`GOD_TEST_FAULT=${fault}: a deliberate fault for tests`);
+      if (fault === "uncaught") throw error;
+      void Promise.reject(error);
+    });
+  }
 
   let server: Awaited<ReturnType<typeof listenControl>>;
+  let handlers: ReturnType<typeof controlHandlers>;
   try {
-    const handlers = controlHandlers({
+    handlers = controlHandlers({
       supervisor,
       shutdown: () => shutdown("god shutdown"),
       reloadLoaders: () => reloadAll(),
@@ -169,6 +194,25 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     return 1;
   }
   closers.push(() => server.close());
+  if (http && options.http !== null) {
+    try {
+      const web = await http.startHttpServer({
+        address: options.http,
+        token: options.httpToken,
+        handlers,
+        supervisor,
+        // No LogsService is made in this daemon yet: /api/logs and the dashboard's tail answer 503 until it is.
+        logs: undefined,
+        log,
+      });
+      closers.push(() => void web.close());
+    } catch (error) {
+      process.stderr.write(`god: ${(error as Error).message}\n`);
+      server.close();
+      releaseLock(paths);
+      return 1;
+    }
+  }
 
   let signals = 0;
   const onStopSignal = (signal: NodeJS.Signals) => {

@@ -1,19 +1,28 @@
-// state.json: every live instance as {job, pid, pgid, startTime} (SPEC 9), written atomically after each
-// spawn and exit. A god that starts after its predecessor crashed reads it, and stops the survivors (only
-// processes whose start time still matches: a reused pid is left alone) before it starts anything.
+// state.json: every live instance as {job, pid, pgid, startTime} (SPEC 9) plus how to stop it, written
+// atomically after each spawn and exit. A god that starts after its predecessor crashed reads it and stops
+// the survivors before it starts anything. A recorded pid now worn by another process (another start time) is
+// left alone; a group whose leader died while god was down is still found through its remaining members.
 
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import { processStartTime } from "../process/proc-stat.js";
+import { constants } from "node:os";
+import { liveProcesses, type ProcStat, readProcStat } from "../process/proc-stat.js";
 import { signalGroup } from "../process/signal-group.js";
 
 export interface InstanceRecord {
   job: string;
   pid: number;
+  /** Always the pid itself for what god writes: every instance leads its own group. */
   pgid: number;
+  /** Field 22 of /proc/PID/stat when the instance was recorded. */
   startTime: number;
   stopSignal: string;
   stopTimeoutMs: number;
 }
+
+const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+/** A hand-edited state.json must not hold god's start up for longer than this per survivor. */
+const MAX_STOP_TIMEOUT_MS = 600_000;
+const POLL_MS = 50;
 
 export function writeState(path: string, instances: InstanceRecord[]): void {
   const tmp = `${path}.tmp`;
@@ -21,6 +30,7 @@ export function writeState(path: string, instances: InstanceRecord[]): void {
   renameSync(tmp, path);
 }
 
+/** The records of state.json; a missing or damaged file, or a damaged record, is skipped (nothing to stop). */
 export function readState(path: string): InstanceRecord[] {
   let value: unknown;
   try {
@@ -28,51 +38,144 @@ export function readState(path: string): InstanceRecord[] {
   } catch {
     return [];
   }
-  const list = (value as { instances?: unknown })?.instances;
+  const list =
+    typeof value === "object" && value !== null ? (value as { instances?: unknown }).instances : null;
   if (!Array.isArray(list)) return [];
-  return list.filter(
-    (r): r is InstanceRecord =>
-      typeof r === "object" &&
-      r !== null &&
-      typeof r.job === "string" &&
-      Number.isInteger(r.pid) &&
-      Number.isInteger(r.pgid) &&
-      typeof r.startTime === "number",
-  );
+  const records: InstanceRecord[] = [];
+  for (const item of list as unknown[]) {
+    if (typeof item !== "object" || item === null) continue;
+    const r = item as Record<string, unknown>;
+    const { job, pid, pgid, startTime, stopSignal, stopTimeoutMs } = r;
+    if (typeof job !== "string" || !isPid(pid) || !isPid(pgid)) continue;
+    if (typeof startTime !== "number" || !Number.isFinite(startTime) || startTime <= 0) continue;
+    records.push({
+      job,
+      pid,
+      pgid,
+      startTime,
+      stopSignal:
+        typeof stopSignal === "string" &&
+        /^SIG[A-Z0-9]+$/.test(stopSignal) &&
+        Object.hasOwn(constants.signals, stopSignal)
+          ? stopSignal
+          : "SIGTERM",
+      stopTimeoutMs:
+        typeof stopTimeoutMs === "number" && stopTimeoutMs >= 0
+          ? Math.min(stopTimeoutMs, MAX_STOP_TIMEOUT_MS)
+          : DEFAULT_STOP_TIMEOUT_MS,
+    });
+  }
+  return records;
 }
 
-/** The recorded instances that are still the same processes. */
-export function survivors(records: InstanceRecord[]): InstanceRecord[] {
-  return records.filter((r) => r.pid > 1 && processStartTime(r.pid) === r.startTime);
+function isPid(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value > 1;
+}
+
+/** A recorded instance that is still there: its leader, or what is left of its group. */
+export interface Survivor {
+  record: InstanceRecord;
+  /** The live processes found: the leader (if alive) and the other members of its group. */
+  processes: number[];
+}
+
+interface Presence {
+  /** The leader is alive (not a zombie) and is still the recorded process. */
+  leaderUp: boolean;
+  /** The leader left its group (setsid): it must be signalled on its own. */
+  leaderOutside: boolean;
+  /** Live members of the recorded group, the leader included when it is in it. */
+  members: number[];
 }
 
 /**
- * Stops survivors of a crashed god: their stop signal to the group, SIGKILL after their timeout. They are
- * not our children, so their end is seen by polling /proc. Bounded by the longest timeout plus a second.
+ * What is left of a record, or null when nothing is. Only a leader with the recorded start time is ours; a
+ * pid in use by a process with another start time means the pid was reused, and then the old group is gone
+ * too (the kernel does not hand out a pid while a group of that number exists). A group is searched only
+ * when the record names the leader's own group, the only kind god writes, so a hand-edited pgid can never
+ * point god at somebody else's group. Members must have started no earlier than the leader.
  */
-export async function stopSurvivors(found: InstanceRecord[]): Promise<void> {
-  const alive = (r: InstanceRecord) => processStartTime(r.pid) === r.startTime;
-  for (const r of found) {
-    const signal = /^SIG[A-Z0-9]+$/.test(r.stopSignal) ? (r.stopSignal as NodeJS.Signals) : "SIGTERM";
+function presence(r: InstanceRecord, processes: ProcStat[] | null): Presence | null {
+  if (r.pid === process.pid || r.pgid === process.pid) return null;
+  const leader = readProcStat(r.pid);
+  if (leader !== null && leader.startTime !== r.startTime) return null;
+  const leaderUp = leader !== null && leader.state !== "Z";
+  const ownGroup = r.pgid === r.pid;
+  const members = ownGroup
+    ? (processes ?? liveProcesses())
+        .filter((p) => p.pgrp === r.pgid && p.startTime >= r.startTime)
+        .map((p) => p.pid)
+    : [];
+  const leaderOutside = leaderUp && !members.includes(r.pid);
+  if (!leaderUp && members.length === 0) return null;
+  return { leaderUp, leaderOutside, members };
+}
+
+/** The recorded instances with something left alive. */
+export function survivors(records: InstanceRecord[]): Survivor[] {
+  const processes = liveProcesses();
+  const found: Survivor[] = [];
+  for (const record of records) {
+    const p = presence(record, processes);
+    if (p)
+      found.push({
+        record,
+        processes: [...new Set([...(p.leaderOutside ? [record.pid] : []), ...p.members])],
+      });
+  }
+  return found;
+}
+
+export interface SurvivorOutcome {
+  job: string;
+  pid: number;
+  /** stopped: gone after its stop signal; killed: SIGKILL was needed; left: still there (not ours to kill). */
+  outcome: "stopped" | "killed" | "left";
+}
+
+function send(r: InstanceRecord, p: Presence, signal: NodeJS.Signals): void {
+  if (p.members.length > 0) signalGroup(r.pgid, signal);
+  if (p.leaderOutside) {
     try {
-      signalGroup(r.pgid, signal);
+      process.kill(r.pid, signal);
     } catch {
-      // Not ours to signal (EPERM): leave it.
+      // ESRCH: gone meanwhile; EPERM: not ours to signal.
     }
   }
-  const started = Date.now();
-  const limitMs = Math.max(0, ...found.map((r) => r.stopTimeoutMs ?? 10_000));
-  let killed = false;
-  for (let i = 0; i < 10_000; i++) {
-    const left = found.filter(alive);
-    if (left.length === 0) break;
-    const elapsed = Date.now() - started;
-    if (!killed && elapsed >= limitMs) {
-      for (const r of left) signalGroup(r.pgid, "SIGKILL");
-      killed = true;
-    }
-    if (elapsed > limitMs + 5000) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/**
+ * Stops survivors of a crashed god as god stops its own jobs: the job's stop signal to the group, SIGKILL
+ * after the job's stop timeout, and SIGKILL to the rest of the group as soon as the leader is gone. They are
+ * not god's children, so their end is seen by polling /proc. Bounded by the longest timeout plus 5 s.
+ */
+export async function stopSurvivors(found: Survivor[]): Promise<SurvivorOutcome[]> {
+  const startedMs = Date.now();
+  const killed = new Set<Survivor>();
+  const now = liveProcesses();
+  for (const s of found) {
+    const p = presence(s.record, now);
+    if (p) send(s.record, p, s.record.stopSignal as NodeJS.Signals);
   }
-  for (const r of found) signalGroup(r.pgid, "SIGKILL");
+  const limitMs = Math.max(0, ...found.map((s) => s.record.stopTimeoutMs)) + 5000;
+  let left = found;
+  for (let i = 0; i < limitMs / POLL_MS + 10 && left.length > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    const processes = liveProcesses();
+    const elapsedMs = Date.now() - startedMs;
+    left = left.filter((s) => {
+      const p = presence(s.record, processes);
+      if (!p) return false;
+      if (!p.leaderUp || elapsedMs >= s.record.stopTimeoutMs) {
+        send(s.record, p, "SIGKILL");
+        killed.add(s);
+      }
+      return true;
+    });
+  }
+  return found.map((s) => ({
+    job: s.record.job,
+    pid: s.record.pid,
+    outcome: left.includes(s) ? "left" : killed.has(s) ? "killed" : "stopped",
+  }));
 }

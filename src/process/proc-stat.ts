@@ -1,17 +1,52 @@
-// Reads a process's start time (field 22 of /proc/PID/stat, in clock ticks since boot). Together with the pid
-// it names one process for good: a pid reused later has another start time.
+// Reads /proc/PID/stat: a process's state, process group and start time (field 22, in clock ticks since boot).
+// Together with the pid the start time names one process for good: a pid reused later has another start
+// time. Linux only; elsewhere every answer is "unknown" (null or empty).
 
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
-export function processStartTime(pid: number): number | null {
+export interface ProcStat {
+  pid: number;
+  /** Field 3: R, S, D, Z (zombie: exited, not yet reaped by its parent), T... */
+  state: string;
+  /** Field 5: the process group. */
+  pgrp: number;
+  /** Field 22: clock ticks after boot. */
+  startTime: number;
+}
+
+export function readProcStat(pid: number): ProcStat | null {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, "utf8");
   } catch {
     return null;
   }
-  // Field 2 (comm) may hold spaces and parentheses; the fields after the last ")" are plain.
+  // Field 2 (comm) may hold spaces and parentheses; the fields after the last ")" are plain, from field 3.
   const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  const value = Number(rest[22 - 3]);
-  return Number.isFinite(value) ? value : null;
+  const state = rest[0];
+  const pgrp = Number(rest[5 - 3]);
+  const startTime = Number(rest[22 - 3]);
+  if (state === undefined || !Number.isInteger(pgrp) || !Number.isFinite(startTime)) return null;
+  return { pid, state, pgrp, startTime };
+}
+
+export function processStartTime(pid: number): number | null {
+  return readProcStat(pid)?.startTime ?? null;
+}
+
+/** Every process that has not exited (zombies left out), read in one pass over /proc. */
+export function liveProcesses(): ProcStat[] {
+  let names: string[];
+  try {
+    names = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  const out: ProcStat[] = [];
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = readProcStat(Number(name));
+    if (stat && stat.state !== "Z") out.push(stat);
+  }
+  return out;
 }
