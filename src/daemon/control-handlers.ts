@@ -4,10 +4,12 @@
 import type { LoadersJson } from "../protocol/control.js";
 import { ErrorCode, GodError } from "../protocol/errors.js";
 import type { Handler } from "./control-server.js";
+import type { LogsService } from "../logs/logs-service.js";
 import type { Supervisor } from "./supervisor.js";
 
 export interface HandlerDeps {
   supervisor: Supervisor;
+  logs: LogsService;
   shutdown: () => Promise<void>;
   reloadLoaders: () => Promise<LoadersJson>;
 }
@@ -59,6 +61,33 @@ export function controlHandlers(deps: HandlerDeps): Record<string, Handler> {
     check: (params) => supervisor.check(jobName(params)),
     loaders: () => supervisor.loadersJson(),
     "reload-loaders": () => deps.reloadLoaders(),
+    // The newest lines at once; with follow, then every new line as a `log` notification on this connection
+    // until the client goes or falls too far behind (then `log-closed` says why).
+    logs: (params, context) => {
+      const p = record(params);
+      const n = p["n"] === undefined ? 20 : p["n"];
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 100_000) {
+        throw new GodError(ErrorCode.InvalidParams, "params.n: expected an integer from 0 to 100000");
+      }
+      const jobs = names(params);
+      for (const job of jobs) {
+        // A job no loader declares any more still has its files; only a name with neither is unknown.
+        if (!supervisor.jobs.has(job) && deps.logs.recent([job], 1).length === 0) supervisor.status([job]);
+      }
+      const records = deps.logs.recent(jobs, n);
+      if (p["follow"] === true) {
+        const stop = deps.logs.follow(jobs, {
+          send: (r) => context.notify("log", r),
+          bufferedBytes: () => context.bufferedBytes(),
+          close: (reason) => {
+            context.notify("log-closed", { reason });
+            context.close(reason);
+          },
+        });
+        context.onClose(stop);
+      }
+      return { records };
+    },
     shutdown: async () => {
       await deps.shutdown();
       return {};

@@ -56,8 +56,7 @@ function serve(socket: Socket, handlers: Record<string, Handler>): void {
   const context: ControlContext = {
     notify: (method, params) => peer.notify(method, params),
     bufferedBytes: () => socket.writableLength,
-    close: (reason) => {
-      peer.notify("closed", { reason });
+    close: () => {
       socket.end();
     },
     onClose: (fn) => closers.push(fn),

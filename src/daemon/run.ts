@@ -4,7 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { GodLog } from "../logs/god-log.js";
-import { JobLog } from "../logs/job-log.js";
+import { LogsService } from "../logs/logs-service.js";
 import { processStartTime } from "../process/proc-stat.js";
 import { GodError } from "../protocol/errors.js";
 import type { JobConfig } from "../protocol/jobspec.js";
@@ -78,23 +78,16 @@ export async function runDaemon(options: RunOptions): Promise<number> {
   }
   writeState(paths.state, []);
 
-  const jobLogs = new Map<string, JobLog>();
+  const logs = new LogsService({
+    dir: paths.logs,
+    onError: (job, error) => log.error(`the log of job ${job} could not be written: ${error.message}`, { job }),
+  });
   let stateQueued = false;
   const supervisor: Supervisor = new Supervisor({
     log,
-    jobLog: (job: string, config: JobConfig) => {
-      let jobLog = jobLogs.get(job);
-      if (!jobLog) {
-        jobLog = new JobLog({ job, dir: paths.logs, logs: config.logs });
-        jobLogs.set(job, jobLog);
-      } else {
-        jobLog.setConfig(config.logs);
-      }
-      return jobLog;
-    },
+    jobLog: (job: string, config: JobConfig) => logs.jobLog(job, config.logs),
     dropJobLog: (job) => {
-      void jobLogs.get(job)?.close();
-      jobLogs.delete(job);
+      void logs.remove(job);
     },
     instancesChanged: () => {
       if (stateQueued) return;
@@ -183,6 +176,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
   try {
     handlers = controlHandlers({
       supervisor,
+      logs,
       shutdown: () => shutdown("god shutdown"),
       reloadLoaders: () => reloadAll(),
     });
@@ -202,7 +196,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
         handlers,
         supervisor,
         // No LogsService is made in this daemon yet: /api/logs and the dashboard's tail answer 503 until it is.
-        logs: undefined,
+        logs,
         log,
       });
       closers.push(() => void web.close());
@@ -233,7 +227,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
   });
   process.on("SIGUSR1", () => {
     log.reopen();
-    for (const jobLog of jobLogs.values()) jobLog.reopen();
+    logs.reopenAll();
     log.info("SIGUSR1: log files reopened", {});
   });
 

@@ -1,0 +1,199 @@
+// /metrics: the Prometheus text format (version 0.0.4), written by hand: it is a few lines of escaping, and a
+// client library would cost god ~12 MB of memory and ~100 ms of start (docs/http.md has the figures).
+// Per job: state, up, restarts, last check status and latency, instances' CPU and memory from /proc, listen
+// sockets; per loader: state; and god's own process metrics under the names client libraries use.
+
+import type { LoaderJson } from "../protocol/control.js";
+import { JOB_STATES, LOADER_STATES } from "../protocol/states.js";
+import { groupUsage, selfUsage } from "./proc-usage.js";
+import type { JobView } from "./sources.js";
+
+export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+type Labels = Record<string, string>;
+type Sample = [labels: Labels, value: number];
+
+const CHECK_STATUSES = ["ok", "degraded", "fail"] as const;
+
+/** Computed once: recomputing from the uptime at each scrape would make it jitter. */
+const START_TIME_SECONDS = Math.round(Date.now() - process.uptime() * 1000) / 1000;
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+function number(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (value === Number.POSITIVE_INFINITY) return "+Inf";
+  if (value === Number.NEGATIVE_INFINITY) return "-Inf";
+  return String(value);
+}
+
+class MetricsText {
+  private readonly lines: string[] = [];
+
+  family(name: string, type: "gauge" | "counter", help: string, samples: Sample[]): void {
+    if (samples.length === 0) return;
+    this.lines.push(`# HELP ${name} ${help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")}`);
+    this.lines.push(`# TYPE ${name} ${type}`);
+    for (const [labels, value] of samples) {
+      const pairs = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
+      this.lines.push(`${name}${pairs.length > 0 ? `{${pairs.join(",")}}` : ""} ${number(value)}`);
+    }
+  }
+
+  toString(): string {
+    return `${this.lines.join("\n")}\n`;
+  }
+}
+
+export interface MetricsInput {
+  jobs: Iterable<JobView>;
+  loaders: LoaderJson[];
+  checkLatencyMs: ReadonlyMap<string, number> | undefined;
+  version: string;
+}
+
+export function renderMetrics(input: MetricsInput): string {
+  const jobs = [...input.jobs].map((view) => ({ view, json: view.toJson() }));
+  jobs.sort((a, b) => a.json.name.localeCompare(b.json.name));
+  const groups = new Map(jobs.map(({ json, view }) => [json.name, view.instances().map((i) => i.pgid)]));
+  const usage = groupUsage(new Set([...groups.values()].flat()));
+  const sum = (name: string, key: "cpuSeconds" | "rssBytes" | "processes") =>
+    (groups.get(name) ?? []).reduce((total, pgid) => total + (usage.get(pgid)?.[key] ?? 0), 0);
+  const live = jobs.filter(({ json }) => (groups.get(json.name) ?? []).some((pgid) => usage.has(pgid)));
+
+  const out = new MetricsText();
+  out.family(
+    "god_job_state",
+    "gauge",
+    "The job's state: 1 for the state it is in, 0 for the others.",
+    jobs.flatMap(({ json }) =>
+      JOB_STATES.map((s): Sample => [{ job: json.name, state: s }, +(json.state === s)]),
+    ),
+  );
+  out.family(
+    "god_job_up",
+    "gauge",
+    "1 when the job is ready (running or degraded), else 0.",
+    jobs.map(({ json }) => [{ job: json.name }, +(json.state === "running" || json.state === "degraded")]),
+  );
+  out.family(
+    "god_job_want_up",
+    "gauge",
+    "1 when god is asked to keep the job running, 0 when it was stopped or never started.",
+    jobs.map(({ json }) => [{ job: json.name }, +(json.want === "up")]),
+  );
+  out.family(
+    "god_job_auto",
+    "gauge",
+    "1 when the job starts with god (auto), else 0; /healthz looks at these jobs.",
+    jobs.map(({ json, view }) => [{ job: json.name }, +view.config.auto]),
+  );
+  out.family(
+    "god_job_restarts_total",
+    "counter",
+    "Restarts of the job since god started.",
+    jobs.map(({ json }) => [{ job: json.name }, json.restarts]),
+  );
+  out.family(
+    "god_job_uptime_seconds",
+    "gauge",
+    "Seconds since the live instance was started.",
+    jobs.flatMap(({ json }): Sample[] =>
+      json.uptimeMs === null ? [] : [[{ job: json.name }, json.uptimeMs / 1000]],
+    ),
+  );
+  const checked = jobs.filter(({ json }) => json.check !== null);
+  out.family(
+    "god_job_check_status",
+    "gauge",
+    "The last check's result: 1 for its status, 0 for the others.",
+    checked.flatMap(({ json }) =>
+      CHECK_STATUSES.map((s): Sample => [{ job: json.name, status: s }, +(json.check?.status === s)]),
+    ),
+  );
+  out.family(
+    "god_job_check_timestamp_seconds",
+    "gauge",
+    "When the last check ended (Unix time).",
+    checked.map(({ json }) => [{ job: json.name }, Date.parse(json.check?.at ?? "") / 1000]),
+  );
+  const latency = input.checkLatencyMs;
+  out.family(
+    "god_job_check_latency_seconds",
+    "gauge",
+    "How long the last check took.",
+    checked.flatMap(({ json }): Sample[] => {
+      const ms = latency?.get(json.name);
+      return ms === undefined ? [] : [[{ job: json.name }, ms / 1000]];
+    }),
+  );
+  out.family(
+    "god_job_instances",
+    "gauge",
+    "Live instances of the job (a reload briefly has two).",
+    jobs.map(({ json, view }) => [{ job: json.name }, view.instances().length]),
+  );
+  out.family(
+    "god_job_processes",
+    "gauge",
+    "Processes in the process groups of the job's instances.",
+    live.map(({ json }) => [{ job: json.name }, sum(json.name, "processes")]),
+  );
+  out.family(
+    "god_job_cpu_seconds_total",
+    "counter",
+    "User and system CPU time of the instances' process groups, reaped children included.",
+    live.map(({ json }) => [{ job: json.name }, sum(json.name, "cpuSeconds")]),
+  );
+  out.family(
+    "god_job_resident_memory_bytes",
+    "gauge",
+    "Resident memory of the instances' process groups (sum of VmRSS).",
+    live.map(({ json }) => [{ job: json.name }, sum(json.name, "rssBytes")]),
+  );
+  out.family(
+    "god_job_listen_sockets",
+    "gauge",
+    "Listening sockets god holds for the job (its `listen` entries).",
+    jobs.map(({ json, view }) => [{ job: json.name }, Object.keys(view.config.listen).length]),
+  );
+  out.family(
+    "god_loader_state",
+    "gauge",
+    "The loader's state: 1 for the state it is in, 0 for the others.",
+    input.loaders.flatMap((l) =>
+      LOADER_STATES.map((s): Sample => [{ loader: l.path, state: s }, +(l.state === s)]),
+    ),
+  );
+  out.family("god_build_info", "gauge", "The watchgod version of this god.", [
+    [{ version: input.version }, 1],
+  ]);
+  writeProcessMetrics(out);
+  return out.toString();
+}
+
+function writeProcessMetrics(out: MetricsText): void {
+  const cpu = process.cpuUsage();
+  const self = selfUsage();
+  out.family("process_cpu_user_seconds_total", "counter", "User CPU time of god.", [[{}, cpu.user / 1e6]]);
+  out.family("process_cpu_system_seconds_total", "counter", "System CPU time of god.", [
+    [{}, cpu.system / 1e6],
+  ]);
+  out.family("process_cpu_seconds_total", "counter", "User and system CPU time of god.", [
+    [{}, (cpu.user + cpu.system) / 1e6],
+  ]);
+  out.family("process_resident_memory_bytes", "gauge", "Resident memory of god.", [
+    [{}, process.memoryUsage.rss()],
+  ]);
+  out.family("process_start_time_seconds", "gauge", "When god started (Unix time).", [
+    [{}, START_TIME_SECONDS],
+  ]);
+  if (self.openFds !== null) {
+    out.family("process_open_fds", "gauge", "Open file descriptors of god.", [[{}, self.openFds]]);
+  }
+  if (self.maxFds !== null) {
+    out.family("process_max_fds", "gauge", "god's limit of open file descriptors.", [[{}, self.maxFds]]);
+  }
+}

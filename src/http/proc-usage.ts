@@ -1,0 +1,78 @@
+// CPU time and resident memory of process groups, and god's own open descriptors, read from /proc (Linux).
+// A job's instance is a process group, so its figures are the sum over the group's live members; CPU time
+// of members already reaped is in their parent's cutime/cstime, so nothing is counted twice or lost.
+// One scan of /proc/*/stat serves every group of a scrape. Elsewhere than Linux the answers are empty.
+
+import { readdirSync, readFileSync } from "node:fs";
+
+/** USER_HZ: /proc reports times in these ticks; it is 100 on every Linux architecture's user ABI. */
+const TICKS_PER_SECOND = 100;
+
+export interface GroupUsage {
+  cpuSeconds: number;
+  rssBytes: number;
+  processes: number;
+}
+
+function read(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** Fields 3.. of /proc/PID/stat; field 2 (comm) may hold spaces and parentheses, so split after the last ")". */
+function statFields(pid: string): string[] | null {
+  const text = read(`/proc/${pid}/stat`);
+  if (text === null) return null;
+  return text.slice(text.lastIndexOf(")") + 2).split(" ");
+}
+
+/** VmRSS of /proc/PID/status in bytes (0 for a zombie, which has none). */
+function residentBytes(pid: string): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(read(`/proc/${pid}/status`) ?? "");
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
+export function groupUsage(pgids: ReadonlySet<number>): Map<number, GroupUsage> {
+  const out = new Map<number, GroupUsage>();
+  if (pgids.size === 0) return out;
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return out;
+  }
+  for (const pid of entries) {
+    if (!/^\d+$/.test(pid)) continue;
+    const fields = statFields(pid);
+    // Field n is fields[n - 3]: pgrp 5, utime 14, stime 15, cutime 16, cstime 17.
+    const pgid = Number(fields?.[2]);
+    if (fields === null || !pgids.has(pgid)) continue;
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + (Number(fields[i]) || 0), 0);
+    const usage = out.get(pgid) ?? { cpuSeconds: 0, rssBytes: 0, processes: 0 };
+    usage.cpuSeconds += ticks / TICKS_PER_SECOND;
+    usage.rssBytes += residentBytes(pid);
+    usage.processes += 1;
+    out.set(pgid, usage);
+  }
+  return out;
+}
+
+export interface SelfUsage {
+  openFds: number | null;
+  maxFds: number | null;
+}
+
+export function selfUsage(): SelfUsage {
+  let openFds: number | null = null;
+  try {
+    // The listing's own descriptor is counted too; it is gone once the call returns.
+    openFds = readdirSync("/proc/self/fd").length - 1;
+  } catch {
+    openFds = null;
+  }
+  const limit = /^Max open files\s+(\d+)/m.exec(read("/proc/self/limits") ?? "");
+  return { openFds, maxFds: limit ? Number(limit[1]) : null };
+}
