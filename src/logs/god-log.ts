@@ -58,7 +58,8 @@ export class GodLog {
 
   write(level: LevelName, msg: string, fields: LogFields): void {
     if (LEVELS[level] < LEVELS[this.options.minLevel ?? "info"]) return;
-    const line = JSON.stringify({ level: LEVELS[level], time: Date.now(), pid: process.pid, ...fields, msg }) + "\n";
+    const line =
+      JSON.stringify({ level: LEVELS[level], time: Date.now(), pid: process.pid, ...fields, msg }) + "\n";
     for (const fd of [this.options.fd, this.fileFd]) {
       if (fd === null) continue;
       try {

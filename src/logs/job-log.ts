@@ -1,78 +1,296 @@
-// A job's output: every line of every instance's stdout and stderr, framed, transformed and written to
-// logs/JOB.log. The pipes are read only as fast as the file takes the lines (backpressure), so god's
-// memory stays bounded and nothing is dropped.
+// A job's output: every line of every instance's stdout and stderr, framed per stream, transformed (time,
+// text or JSON, redaction) and written to logs/JOB.log, the newest lines also kept in memory. A pipe is read
+// only as fast as the file takes its lines: past the file's high-water mark reading stops, so the job blocks
+// on its full pipe, god's memory stays bounded, and nothing is dropped.
 
-import { createWriteStream, type WriteStream } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
 import type { Readable } from "node:stream";
-import type { JobConfig } from "../protocol/jobspec.js";
+import { sharedBufferPool } from "./buffer-pool.js";
+import { type Alloc, LineFormat, LineHead, type LogsConfig } from "./line-format.js";
+import { LineBatch, LineSplitter } from "./line-splitter.js";
+import { logFilePath, readRecentRecords } from "./log-files.js";
+import type { LogRecord, LogStream } from "./log-record.js";
+import { PipeReadable } from "./output-pipe.js";
+import { RecentLines } from "./recent-lines.js";
+import { type LogSink, type RotateOptions, RotatingFile } from "./rotating-file.js";
 
-export type LogsConfig = JobConfig["logs"];
+export type { LogsConfig } from "./line-format.js";
+export type { LogRecord, LogStream } from "./log-record.js";
+export type { RotateOptions } from "./rotating-file.js";
+
+export const DEFAULT_RING_LINES = 1000;
+
+/**
+ * After a read smaller than this from a real pipe, reading rests for REST_MS: the pipe (64 KiB) gathers the
+ * job's next lines meanwhile, so god wakes once per many lines instead of once per line, and a job writing a
+ * line at a time is not slowed by god's wake-ups. At most REST_MS of delay, and no cost to a quiet job.
+ */
+const REST_BELOW_BYTES = 16 * 1024;
+const REST_MS = 1;
 
 export interface JobLogOptions {
   job: string;
   dir: string;
   logs: LogsConfig;
+  rotate?: RotateOptions;
+  ringLines?: number;
+  /** Bytes queued for the file before the job's pipes are paused (default 1 MiB). */
+  highWaterBytes?: number;
+  /** A write, rotation or reopen of the file failed (it is retried); default: a process warning. */
+  onError?: (error: Error) => void;
+  /** The clock for the lines' times (tests pass their own). */
+  now?: () => number;
+  /** Where the lines go instead of the rotated file (tests pass a slow one). */
+  sink?: LogSink;
+}
+
+interface Pump {
+  readonly input: Readable;
+  readonly head: LineHead;
+  readonly splitter: LineSplitter;
+  /** Stop and start reading: the fd itself for a PipeReadable, the stream's flow otherwise. */
+  readonly stop: () => void;
+  readonly start: () => void;
+  /** Waiting for the file to drain. */
+  waiting: boolean;
+  /** Resting after a small read (see REST_MS). */
+  resting: boolean;
+  restTimer: NodeJS.Timeout | null;
+  done: boolean;
+  finish: () => void;
 }
 
 export class JobLog {
-  private readonly options: JobLogOptions;
+  readonly job: string;
+  private readonly dir: string;
   private logs: LogsConfig;
-  private file: WriteStream;
+  private format: LineFormat;
+  private readonly sink: LogSink;
+  private readonly recentLines: RecentLines;
+  private readonly now: () => number;
+  private readonly pumps = new Set<Pump>();
+  /** Shared by every pump: a chunk is framed, written and recorded in one synchronous step. */
+  private readonly batch = new LineBatch();
+  private readonly msgs: string[] = [];
+  /** Lines handed to the sink since this JobLog was made. */
+  private total = 0;
+  private listener: ((record: LogRecord) => void) | null = null;
+  private closed = false;
+  /**
+   * Batches are written from pooled buffers, handed back once on disk and out of the recent lines. Only with
+   * god's own file: another sink might keep the buffers it was given.
+   */
+  private readonly alloc: Alloc | undefined;
 
   constructor(options: JobLogOptions) {
-    this.options = options;
+    this.job = options.job;
+    this.dir = options.dir;
     this.logs = options.logs;
-    this.file = createWriteStream(join(options.dir, `${options.job}.log`), { flags: "a", mode: 0o600 });
-  }
-
-  get path(): string {
-    return join(this.options.dir, `${this.options.job}.log`);
-  }
-
-  setConfig(logs: LogsConfig): void {
-    this.logs = logs;
-  }
-
-  /** Reads an instance's streams to their end; resolves once every line is handed to the file. */
-  attach(pid: number, streams: { out: Readable; err: Readable | null }): Promise<void> {
-    const done = [this.pump(pid, "out", streams.out)];
-    if (streams.err) done.push(this.pump(pid, "err", streams.err));
-    return Promise.all(done).then(() => undefined);
-  }
-
-  private pump(pid: number, stream: "out" | "err", input: Readable): Promise<void> {
-    return new Promise((resolve) => {
-      let carry = "";
-      const emit = (text: string) => {
-        const prefix = this.logs.timestamps ? `${new Date().toISOString()} ` : "";
-        const ok = this.file.write(`${prefix}${this.options.job}[${pid}] ${stream}| ${text}\n`);
-        if (!ok) {
-          input.pause();
-          this.file.once("drain", () => input.resume());
-        }
-      };
-      input.setEncoding("utf8");
-      input.on("data", (chunk: string) => {
-        const lines = (carry + chunk).split("\n");
-        carry = lines.pop() ?? "";
-        for (const line of lines) emit(line);
+    this.format = new LineFormat(options.job, options.logs);
+    this.now = options.now ?? Date.now;
+    if (options.sink !== undefined) {
+      this.sink = options.sink;
+      this.alloc = undefined;
+      this.recentLines = new RecentLines(options.ringLines ?? DEFAULT_RING_LINES);
+    } else {
+      this.alloc = (size) => sharedBufferPool.take(size);
+      this.recentLines = new RecentLines(options.ringLines ?? DEFAULT_RING_LINES, (batch) =>
+        sharedBufferPool.give(batch.data),
+      );
+      mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+      const onError =
+        options.onError ??
+        ((error: Error) => process.emitWarning(`log file of job ${options.job}: ${error.message}`));
+      this.sink = new RotatingFile(this.path, {
+        ...(options.rotate !== undefined ? { rotate: options.rotate } : {}),
+        ...(options.highWaterBytes !== undefined ? { highWaterBytes: options.highWaterBytes } : {}),
+        onError,
       });
-      input.on("end", () => {
-        if (carry !== "") emit(carry);
-        resolve();
-      });
-      input.on("error", () => resolve());
+    }
+    this.sink.onDrain(() => {
+      for (const pump of this.pumps) {
+        if (!pump.waiting) continue;
+        pump.waiting = false;
+        if (!pump.resting) pump.start();
+      }
     });
   }
 
-  reopen(): void {
-    const old = this.file;
-    this.file = createWriteStream(this.path, { flags: "a", mode: 0o600 });
-    old.end();
+  get path(): string {
+    return logFilePath(this.dir, this.job);
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => this.file.end(resolve));
+  get config(): LogsConfig {
+    return this.logs;
+  }
+
+  /** A reload changed the spec: lines read from now on use it. */
+  setConfig(logs: LogsConfig): void {
+    this.logs = logs;
+    this.format = new LineFormat(this.job, logs);
+  }
+
+  /** Every record as it is written (for followers), or null. Costs a string per line while set. */
+  setListener(listener: ((record: LogRecord) => void) | null): void {
+    this.listener = listener;
+  }
+
+  /**
+   * Reads an instance's streams to their end. Resolves once both ended and every line, the final one with no
+   * newline included, was handed to the file. With `err` null (logs.merge) the lines are labelled "out".
+   * Streams from createPipe()/createMergedPipe() take a faster path than other Readables.
+   */
+  attach(pid: number, streams: { out: Readable; err: Readable | null }): Promise<void> {
+    const done = [this.pump(pid, "out", streams.out)];
+    if (streams.err !== null) done.push(this.pump(pid, "err", streams.err));
+    return Promise.all(done).then(() => undefined);
+  }
+
+  /** The newest n lines, oldest first: from memory, topped up from the files when memory holds fewer. */
+  recent(n: number): LogRecord[] {
+    this.recentLines.trim(this.sink.completedLines);
+    const newest = this.recentLines.last(n, this.job);
+    if (newest.length >= n) return newest;
+    // Memory holds every line not yet on disk; the ones on disk already are the files' last lines: skip them.
+    const unwritten = this.total - this.sink.completedLines;
+    const skip = Math.max(0, this.recentLines.size - unwritten);
+    try {
+      const older = readRecentRecords(this.dir, this.job, n - newest.length, {
+        currentSize: this.sink.completedSize,
+        skip,
+      });
+      return older.concat(newest);
+    } catch {
+      return newest;
+    }
+  }
+
+  /** Reopens the file (SIGUSR1, after an external logrotate moved it). */
+  reopen(): void {
+    this.sink.reopen();
+  }
+
+  /**
+   * Takes what the attached streams have buffered already, writes it with any unfinished line, and closes the
+   * file. Streams still open are paused and left to their owner; their attach() promises resolve.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    for (const pump of [...this.pumps]) {
+      pump.stop();
+      if (!(pump.input instanceof PipeReadable)) {
+        for (let chunk = pump.input.read(); chunk !== null; chunk = pump.input.read()) this.take(pump, chunk);
+      }
+      pump.finish();
+    }
+    this.closed = true;
+    await this.sink.close();
+  }
+
+  private pump(pid: number, stream: LogStream, input: Readable): Promise<void> {
+    return new Promise((resolve) => {
+      const fast = input instanceof PipeReadable ? input : null;
+      const onData = (chunk: Buffer | string): void => this.take(pump, chunk);
+      const pump: Pump = {
+        input,
+        head: new LineHead(pid, stream),
+        splitter: new LineSplitter(this.logs.maxLineBytes),
+        stop: fast !== null ? () => fast.hold() : () => input.pause(),
+        start: fast !== null ? () => fast.release() : () => input.resume(),
+        waiting: false,
+        resting: false,
+        restTimer: null,
+        done: false,
+        finish: () => {
+          if (pump.done) return;
+          pump.done = true;
+          this.pumps.delete(pump);
+          if (pump.restTimer !== null) clearTimeout(pump.restTimer);
+          input.off("data", onData);
+          if (!this.closed) {
+            pump.splitter.maxLineBytes = this.logs.maxLineBytes;
+            pump.splitter.end(this.batch);
+            this.emit(pump);
+          }
+          resolve();
+        },
+      };
+      this.pumps.add(pump);
+      if (fast !== null) fast.consume((chunk) => this.takeFast(pump, chunk));
+      else input.on("data", onData);
+      input.once("end", pump.finish);
+      input.once("close", pump.finish);
+      // Kept after the end: an error event with no listener would take god down.
+      input.on("error", pump.finish);
+      if (this.closed || input.readableEnded || input.destroyed) pump.finish();
+      // Also starts a stream made paused (a socket accepted with pauseOnConnect), which a listener does not.
+      else input.resume();
+    });
+  }
+
+  private take(pump: Pump, chunk: Buffer | string): void {
+    if (this.closed || pump.done) return;
+    pump.splitter.maxLineBytes = this.logs.maxLineBytes;
+    pump.splitter.push(typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk, this.batch);
+    this.emit(pump);
+  }
+
+  /** A chunk from a real pipe, in a buffer reused after this returns. */
+  private takeFast(pump: Pump, chunk: Buffer): void {
+    this.take(pump, chunk);
+    if (chunk.length >= REST_BELOW_BYTES || pump.done || pump.resting) return;
+    pump.resting = true;
+    pump.stop();
+    if (pump.restTimer === null) {
+      pump.restTimer = setTimeout(() => {
+        pump.resting = false;
+        if (!pump.waiting && !pump.done) pump.start();
+      }, REST_MS);
+    } else {
+      pump.restTimer.refresh();
+    }
+  }
+
+  /** Writes the batch's lines in one write and keeps them for recent(); hands them to a listener. */
+  private emit(pump: Pump): void {
+    const batch = this.batch;
+    const count = batch.count;
+    if (count === 0) {
+      batch.clear();
+      return;
+    }
+    const format = this.format;
+    const head = pump.head;
+    head.update(format, this.now());
+    const listener = this.listener;
+    const msgs = this.msgs;
+    const data = format.encode(batch, head, listener !== null ? msgs : null, this.alloc);
+    batch.clear();
+    this.total += count;
+    this.recentLines.push(
+      {
+        data,
+        lines: count,
+        prefixBytes: head.bytes.length,
+        json: format.json,
+        t: head.iso,
+        pid: head.pid,
+        stream: head.stream,
+        endSeq: this.total,
+      },
+      this.sink.completedLines,
+    );
+    if (!this.sink.write(data, count) && !pump.waiting && !pump.done) {
+      pump.waiting = true;
+      pump.stop();
+    }
+    if (listener === null) return;
+    try {
+      for (let i = 0; i < msgs.length; i++) {
+        listener({ t: head.iso, job: this.job, pid: head.pid, stream: head.stream, msg: msgs[i]! });
+      }
+    } finally {
+      msgs.length = 0;
+    }
   }
 }

@@ -1,0 +1,200 @@
+// The pipes god gives an instance for its output. Node's own stdio "pipe" is a unix socketpair: every small
+// write takes a socket buffer of its own, so a job writing a line at a time fills it after a few hundred lines
+// and god must wake for nearly every line. A real pipe holds 64 KiB whatever the write sizes, so god can read
+// in large chunks. Node has no pipe(2): a FIFO made by `mkfifo` in a private directory, opened at both ends
+// and unlinked at once, is one. Where mkfifo is missing, a socketpair is the fallback.
+//
+// The read end is a PipeReadable: an ordinary Readable for anyone, and for JobLog a fast path that reads into
+// one reused buffer and can stop reading the fd itself (backpressure, and resting between small reads).
+
+import { execFile } from "node:child_process";
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
+import {
+  createConnection,
+  createServer,
+  Socket as NetSocket,
+  type Socket,
+  type SocketConstructorOpts,
+} from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+
+export const PIPE_READ_BYTES = 64 * 1024;
+
+/**
+ * One read buffer for every pipe: a read and its callback run together, synchronously, and the consumer copies
+ * what it keeps before it returns, so a thousand jobs do not cost a thousand buffers.
+ */
+let sharedReadBuffer: Buffer | null = null;
+
+export interface OutputPipe {
+  /** Give to the child as fd 1 and/or fd 2. */
+  writeFd: number;
+  /** god's end. Pass it to JobLog.attach. */
+  readable: Readable;
+  /** Call right after spawn (and after a failed spawn): the readable ends once the child's copies close. */
+  closeWriteEnd(): void;
+}
+
+/** Options Node's Socket constructor takes but @types/node leaves out. */
+interface RawSocketOptions extends SocketConstructorOpts {
+  onread: { buffer: Uint8Array; callback: (bytes: number, buffer: Uint8Array) => boolean | undefined };
+  pauseOnCreate: boolean;
+}
+
+/** The read end of a real pipe. */
+export class PipeReadable extends Readable {
+  private readonly socket: Socket;
+  private consumer: ((chunk: Buffer) => void) | null = null;
+  private held = false;
+
+  constructor(fd: number) {
+    super();
+    sharedReadBuffer ??= Buffer.allocUnsafeSlow(PIPE_READ_BYTES);
+    const buffer = sharedReadBuffer;
+    const options: RawSocketOptions = {
+      fd,
+      readable: true,
+      writable: false,
+      // Nothing is read until someone consumes.
+      pauseOnCreate: true,
+      onread: {
+        buffer,
+        callback: (bytes) => {
+          this.onChunk(buffer.subarray(0, bytes));
+          return undefined;
+        },
+      },
+    };
+    this.socket = new NetSocket(options);
+    this.socket.on("end", () => this.push(null));
+    this.socket.on("error", (error) => this.destroy(error));
+    this.socket.on("close", () => {
+      if (!this.readableEnded) this.push(null);
+    });
+  }
+
+  /**
+   * JobLog's fast path: every chunk goes to fn as a view of a buffer that is reused once fn returns. The
+   * readable still emits "end" and "close" (it must be flowing: resume() it).
+   */
+  consume(fn: (chunk: Buffer) => void): void {
+    this.consumer = fn;
+    for (let chunk = this.read(); chunk !== null; chunk = this.read()) fn(chunk as Buffer);
+  }
+
+  /** Stops reading the fd itself: the kernel pipe fills and the writer blocks. */
+  hold(): void {
+    this.held = true;
+    this.socket.pause();
+  }
+
+  release(): void {
+    this.held = false;
+    if (!this.destroyed) this.socket.resume();
+  }
+
+  override _read(): void {
+    if (!this.held) this.socket.resume();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.socket.destroy();
+    callback(error);
+  }
+
+  private onChunk(chunk: Buffer): void {
+    if (this.consumer !== null) {
+      this.consumer(chunk);
+      return;
+    }
+    if (!this.push(Buffer.from(chunk))) this.socket.pause();
+  }
+}
+
+let mkfifoMissing = false;
+
+/**
+ * `count` independent pipes. For logs.merge one pipe serves as both fd 1 and fd 2 (as `2>&1`), so the kernel
+ * keeps the exact order of the child's writes; otherwise one pipe for stdout and one for stderr.
+ * `dir` holds the FIFOs for a moment (default: the system temp dir).
+ */
+export async function createPipes(count: number, dir: string = tmpdir()): Promise<OutputPipe[]> {
+  if (!mkfifoMissing) {
+    try {
+      return await fifoPipes(count, dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      mkfifoMissing = true;
+    }
+  }
+  const pipes: OutputPipe[] = [];
+  for (let i = 0; i < count; i++) pipes.push(await socketPipe(dir));
+  return pipes;
+}
+
+export async function createPipe(dir?: string): Promise<OutputPipe> {
+  const [pipe] = await createPipes(1, dir);
+  return pipe!;
+}
+
+async function fifoPipes(count: number, dir: string): Promise<OutputPipe[]> {
+  const scratch = mkdtempSync(join(dir, "god-pipe-"));
+  try {
+    const paths = Array.from({ length: count }, (_, i) => join(scratch, String(i)));
+    await new Promise<void>((resolve, reject) => {
+      execFile("mkfifo", ["-m", "600", ...paths], (error) => (error ? reject(error) : resolve()));
+    });
+    return paths.map((path) => {
+      // The read end first and non-blocking, so opening the write end does not wait for a reader.
+      const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      const writeFd = openSync(path, constants.O_WRONLY);
+      return { writeFd, readable: new PipeReadable(readFd), closeWriteEnd: closeOnce(writeFd) };
+    });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function closeOnce(fd: number): () => void {
+  let open = true;
+  return () => {
+    if (!open) return;
+    open = false;
+    closeSync(fd);
+  };
+}
+
+/** A connected pair of unix stream sockets, made through a listening socket in a private directory. */
+async function socketPipe(dir: string): Promise<OutputPipe> {
+  const scratch = mkdtempSync(join(dir, "god-pipe-"));
+  const server = createServer({ pauseOnConnect: true });
+  try {
+    const address = join(scratch, "s");
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(address, () => resolve());
+    });
+    const accepted = new Promise<Socket>((resolve) => server.once("connection", resolve));
+    const writer = createConnection(address);
+    await new Promise<void>((resolve, reject) => {
+      writer.once("connect", resolve);
+      writer.once("error", reject);
+    });
+    // Nothing ever comes back on the write end.
+    writer.pause();
+    const readable = await accepted;
+    const handle = (writer as unknown as { _handle?: { fd?: unknown } })._handle;
+    if (typeof handle?.fd !== "number" || handle.fd < 0) {
+      writer.destroy();
+      readable.destroy();
+      throw new Error("output pipe: the socket has no file descriptor");
+    }
+    readable.on("error", () => {});
+    return { writeFd: handle.fd, readable, closeWriteEnd: () => writer.destroy() };
+  } finally {
+    if (server.listening) server.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

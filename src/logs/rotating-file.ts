@@ -1,0 +1,315 @@
+// A job's log file: appends whole lines to dir/JOB.log and rotates it by size (JOB.log.1 newest .. JOB.log.N).
+// Writes are queued and go out as one writev each; rotation happens only between writes and only at a line
+// boundary, so no line is torn or lost across files. The queue has a high-water mark: past it write() says
+// false and the writer waits for the drain (backpressure). SIGUSR1's reopen also happens between writes.
+
+import { closeSync, fstatSync, openSync, renameSync, unlinkSync, writev } from "node:fs";
+
+export interface RotateOptions {
+  /** Rotate before a write would take the file past this size. */
+  maxBytes: number;
+  /** Rotated files kept: JOB.log.1 (newest) .. JOB.log.keep. 0 keeps none. */
+  keep: number;
+}
+
+export const DEFAULT_ROTATE: RotateOptions = { maxBytes: 10 * 1024 * 1024, keep: 5 };
+
+/** Where a JobLog's lines go. The RotatingFile is the real one; tests may pass their own. */
+export interface LogSink {
+  /** Queues whole lines (`lines` of them). Returns false past the high-water mark: wait for a drain. */
+  write(data: Buffer, lines: number): boolean;
+  /** Called each time the queue falls back under the high-water mark after a write returned false. */
+  onDrain(fn: () => void): void;
+  /** Lines written to disk so far, and the bytes of the current file on disk: the rest is still queued. */
+  readonly completedLines: number;
+  readonly completedSize: number;
+  reopen(): void;
+  /** Writes what is queued, then closes. */
+  close(): Promise<void>;
+}
+
+export interface RotatingFileOptions {
+  rotate?: RotateOptions;
+  /** Bytes queued (written or not) before write() returns false. */
+  highWaterBytes?: number;
+  /** A write, rotation or reopen failed. Writes are retried every retryMs: lines wait, they are not dropped. */
+  onError?: (error: Error) => void;
+  retryMs?: number;
+}
+
+const DEFAULT_HIGH_WATER_BYTES = 1024 * 1024;
+
+interface Queued {
+  data: Buffer;
+  lines: number;
+}
+
+export class RotatingFile implements LogSink {
+  readonly path: string;
+  private readonly rotate: RotateOptions;
+  private readonly highWaterBytes: number;
+  private readonly retryMs: number;
+  private readonly onError: (error: Error) => void;
+  private fd: number;
+  private size: number;
+  private lines = 0;
+  private readonly queue: Queued[] = [];
+  /** Bytes queued or being written. */
+  private pendingBytes = 0;
+  private writing = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private reopenWanted = false;
+  private drainWanted = false;
+  private readonly drainFns: Array<() => void> = [];
+  private closing: Array<() => void> | null = null;
+  private closed = false;
+
+  constructor(path: string, options: RotatingFileOptions = {}) {
+    this.path = path;
+    this.rotate = options.rotate ?? DEFAULT_ROTATE;
+    this.highWaterBytes = options.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES;
+    this.retryMs = options.retryMs ?? 1000;
+    this.onError = options.onError ?? (() => {});
+    this.fd = openSync(path, "a", 0o600);
+    this.size = fstatSync(this.fd).size;
+  }
+
+  get completedLines(): number {
+    return this.lines;
+  }
+
+  get completedSize(): number {
+    return this.size;
+  }
+
+  /** Bytes queued or being written. */
+  get pending(): number {
+    return this.pendingBytes;
+  }
+
+  write(data: Buffer, lines: number): boolean {
+    if (this.closed || data.length === 0) return true;
+    this.queue.push({ data, lines });
+    this.pendingBytes += data.length;
+    if (!this.writing && this.retryTimer === null) this.next();
+    if (this.pendingBytes < this.highWaterBytes) return true;
+    this.drainWanted = true;
+    return false;
+  }
+
+  onDrain(fn: () => void): void {
+    this.drainFns.push(fn);
+  }
+
+  reopen(): void {
+    if (this.closed) return;
+    this.reopenWanted = true;
+    if (!this.writing) this.doReopen();
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      if (this.closing === null) this.closing = [];
+      this.closing.push(resolve);
+      if (!this.writing && this.retryTimer === null) this.next();
+    });
+  }
+
+  /** Starts the next write: everything queued that fits in the current file. */
+  private next(): void {
+    if (this.reopenWanted) this.doReopen();
+    if (this.queue.length === 0) {
+      if (this.closing !== null) this.finishClose();
+      return;
+    }
+    const room = this.rotate.maxBytes - this.size;
+    const bufs: Buffer[] = [];
+    let bytes = 0;
+    let lines = 0;
+    let full = false;
+    while (this.queue.length > 0) {
+      const item = this.queue[0]!;
+      if (bytes + item.data.length <= room) {
+        bufs.push(item.data);
+        bytes += item.data.length;
+        lines += item.lines;
+        this.queue.shift();
+        continue;
+      }
+      full = true;
+      // Take the item's whole lines that still fit; a single line larger than a whole file goes alone.
+      let cut = room - bytes > 0 ? item.data.lastIndexOf(0x0a, room - bytes - 1) : -1;
+      if (cut === -1 && bytes === 0 && this.size === 0) cut = item.data.indexOf(0x0a);
+      if (cut !== -1) {
+        const head = item.data.subarray(0, cut + 1);
+        const headLines = countNewlines(head);
+        bufs.push(head);
+        bytes += head.length;
+        lines += headLines;
+        item.data = item.data.subarray(cut + 1);
+        item.lines -= headLines;
+        if (item.data.length === 0) this.queue.shift();
+      }
+      break;
+    }
+    if (bytes === 0) {
+      // Nothing fits in what is left of this file.
+      this.rotateNow();
+      this.next();
+      return;
+    }
+    this.writing = true;
+    this.writeAll(bufs, bytes, lines, full);
+  }
+
+  private writeAll(bufs: Buffer[], bytes: number, lines: number, rotateAfter: boolean): void {
+    writev(this.fd, bufs, (error, written) => {
+      if (error) {
+        this.failed(error, () => {
+          if (this.reopenWanted) this.doReopen();
+          this.writeAll(bufs, bytes, lines, rotateAfter);
+        });
+        return;
+      }
+      if (written < bytes) {
+        this.size += written;
+        this.pendingBytes -= written;
+        this.writeAll(dropBytes(bufs, written), bytes - written, lines, rotateAfter);
+        return;
+      }
+      this.writing = false;
+      this.size += written;
+      this.lines += lines;
+      this.pendingBytes -= bytes;
+      this.settle();
+      if (rotateAfter) this.rotateNow();
+      this.next();
+    });
+  }
+
+  /** Bytes left the queue: wake the writers that waited. */
+  private settle(): void {
+    if (this.drainWanted && this.pendingBytes < this.highWaterBytes) {
+      this.drainWanted = false;
+      for (const fn of this.drainFns) fn();
+    }
+  }
+
+  private failed(error: Error, retry: () => void): void {
+    this.onError(error);
+    if (this.closing !== null) {
+      // Closing (god is exiting): waiting on a broken disk would hang the shutdown.
+      this.queue.length = 0;
+      this.pendingBytes = 0;
+      this.writing = false;
+      this.finishClose();
+      return;
+    }
+    // `writing` stays true while the retry waits: nothing else may start a write or rotate.
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      retry();
+    }, this.retryMs);
+  }
+
+  private rotateNow(): void {
+    try {
+      closeSync(this.fd);
+    } catch (error) {
+      this.onError(error as Error);
+    }
+    try {
+      if (this.rotate.keep <= 0) {
+        unlinkIfExists(this.path);
+      } else {
+        for (let i = this.rotate.keep - 1; i >= 1; i--)
+          renameIfExists(`${this.path}.${i}`, `${this.path}.${i + 1}`);
+        renameSync(this.path, `${this.path}.1`);
+      }
+    } catch (error) {
+      this.onError(error as Error);
+    }
+    this.openCurrent();
+  }
+
+  private doReopen(): void {
+    this.reopenWanted = false;
+    try {
+      closeSync(this.fd);
+    } catch (error) {
+      this.onError(error as Error);
+    }
+    this.openCurrent();
+  }
+
+  private openCurrent(): void {
+    try {
+      this.fd = openSync(this.path, "a", 0o600);
+      this.size = fstatSync(this.fd).size;
+    } catch (error) {
+      // Without a file the next write fails and is retried, which reopens first.
+      this.onError(error as Error);
+      this.reopenWanted = true;
+      this.fd = -1;
+      this.size = 0;
+    }
+  }
+
+  private finishClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    try {
+      if (this.fd >= 0) closeSync(this.fd);
+    } catch (error) {
+      this.onError(error as Error);
+    }
+    this.fd = -1;
+    const waiting = this.closing ?? [];
+    this.closing = null;
+    for (const resolve of waiting) resolve();
+    this.drainWanted = false;
+    for (const fn of this.drainFns) fn();
+  }
+}
+
+function countNewlines(buf: Buffer): number {
+  let count = 0;
+  let at = buf.indexOf(0x0a);
+  while (at !== -1) {
+    count++;
+    at = buf.indexOf(0x0a, at + 1);
+  }
+  return count;
+}
+
+function dropBytes(bufs: Buffer[], n: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const buf of bufs) {
+    if (n >= buf.length) {
+      n -= buf.length;
+      continue;
+    }
+    out.push(n > 0 ? buf.subarray(n) : buf);
+    n = 0;
+  }
+  return out;
+}
+
+function renameIfExists(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+}
+
+function unlinkIfExists(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+}
