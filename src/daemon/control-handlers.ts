@@ -1,10 +1,10 @@
 // The control methods (SPEC 5) as handlers over the supervisor: params are checked here, answers are the
 // stable JSON shapes of protocol/control.ts. The control socket serves them; HTTP will serve the same table.
 
+import type { LogsService } from "../logs/logs-service.js";
 import type { LoadersJson } from "../protocol/control.js";
 import { ErrorCode, GodError } from "../protocol/errors.js";
 import type { Handler } from "./control-server.js";
-import type { LogsService } from "../logs/logs-service.js";
 import type { Supervisor } from "./supervisor.js";
 
 export interface HandlerDeps {

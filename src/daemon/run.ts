@@ -80,7 +80,8 @@ export async function runDaemon(options: RunOptions): Promise<number> {
 
   const logs = new LogsService({
     dir: paths.logs,
-    onError: (job, error) => log.error(`the log of job ${job} could not be written: ${error.message}`, { job }),
+    onError: (job, error) =>
+      log.error(`the log of job ${job} could not be written: ${error.message}`, { job }),
   });
   let stateQueued = false;
   const supervisor: Supervisor = new Supervisor({
