@@ -1,27 +1,11 @@
 // The native dialect's `hello`: the envelope must be right or the whole hello is refused; each job is then
 // validated on its own, so one bad JobSpec does not stop the loader's other jobs.
 
-import { type Static, Type } from "@sinclair/typebox";
-import {
-  type JobConfig,
-  JobSpecSchema,
-  MAX_JOBS_PER_LOADER,
-  normalizeJobSpec,
-  semanticErrors,
-} from "./jobspec.js";
+import type { Static } from "@sinclair/typebox";
+import { type JobConfig, type JobSpec, normalizeJobSpec, semanticErrors } from "./jobspec.js";
+import type { HelloSchema } from "./schema-definitions.js";
+import { HELLO_SCHEMA, JOBSPEC_SCHEMA } from "./schemas.generated.js";
 import { schemaErrors } from "./validate.js";
-
-export const HelloSchema = Type.Object(
-  {
-    protocol: Type.Literal("godv1"),
-    loader: Type.Object({
-      name: Type.String({ minLength: 1, maxLength: 200 }),
-      version: Type.Optional(Type.String({ maxLength: 200 })),
-    }),
-    jobs: Type.Array(Type.Unknown(), { maxItems: MAX_JOBS_PER_LOADER }),
-  },
-  { $id: "HelloParams" },
-);
 
 export type HelloParams = Static<typeof HelloSchema>;
 
@@ -42,7 +26,7 @@ function readableName(value: unknown): string | null {
 }
 
 export function parseHello(params: unknown): HelloResult {
-  const envelope = schemaErrors(HelloSchema, params, "");
+  const envelope = schemaErrors(HELLO_SCHEMA, params, "");
   if (envelope.length > 0) return { ok: false, errors: envelope };
   const hello = params as HelloParams;
   const jobs: JobConfig[] = [];
@@ -51,16 +35,16 @@ export function parseHello(params: unknown): HelloResult {
   hello.jobs.forEach((raw, i) => {
     const base = `jobs[${i}]`;
     const name = readableName(raw);
-    const errors = schemaErrors(JobSpecSchema, raw, base);
+    const errors = schemaErrors(JOBSPEC_SCHEMA, raw, base);
     if (errors.length === 0) {
-      const spec = raw as Static<typeof JobSpecSchema>;
+      const spec = raw as JobSpec;
       for (const [suffix, message] of semanticErrors(spec)) errors.push(`${base}${suffix}: ${message}`);
     }
     if (errors.length > 0) {
       jobErrors.push({ name, message: errors.join("; ") });
       return;
     }
-    const config = normalizeJobSpec(raw as Static<typeof JobSpecSchema>);
+    const config = normalizeJobSpec(raw as JobSpec);
     if (names.has(config.name)) {
       jobErrors.push({ name: config.name, message: `${base}.name: job "${config.name}" is declared twice` });
       return;

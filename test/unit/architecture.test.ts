@@ -153,3 +153,16 @@ test("lib/ never imports @sinclair/typebox or the daemon", () => {
   }
   assert.deepEqual(bad, []);
 });
+
+test("nothing that runs loads TypeBox: only type imports, and schema-definitions.ts (used by the generator)", () => {
+  const bad: string[] = [];
+  for (const file of ALL) {
+    for (const { specifier, typeOnly } of file.imports) {
+      const schemaLibrary = specifier === "@sinclair/typebox" || specifier.startsWith("@sinclair/typebox/");
+      const definitions = target(file.path, specifier) === "src/protocol/schema-definitions.js";
+      if (typeOnly || file.path === "src/protocol/schema-definitions.ts") continue;
+      if (schemaLibrary || definitions) bad.push(`${file.path} imports ${specifier}`);
+    }
+  }
+  assert.deepEqual(bad, []);
+});

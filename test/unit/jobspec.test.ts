@@ -8,10 +8,10 @@ import {
   addressProblem,
   type JobConfig,
   type JobSpec,
-  JobSpecSchema,
   normalizeJobSpec,
   semanticErrors,
 } from "../../src/protocol/jobspec.js";
+import { JobSpecSchema } from "../../src/protocol/schema-definitions.js";
 
 const FULL: JobSpec = {
   name: "api",

@@ -9,8 +9,9 @@ import { test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Value } from "@sinclair/typebox/value";
 import { parseHello } from "../../src/protocol/hello.js";
-import { type JobSpec, JobSpecSchema, semanticErrors } from "../../src/protocol/jobspec.js";
+import { type JobSpec, semanticErrors } from "../../src/protocol/jobspec.js";
 import { parseRpcLine, type RpcId } from "../../src/protocol/jsonrpc.js";
+import { JobSpecSchema } from "../../src/protocol/schema-definitions.js";
 
 type Json = Record<string, unknown>;
 type Generator = { generateSchemas: (distDir: string) => Promise<Record<string, string>> };
@@ -188,4 +189,11 @@ test("the Python loader in protocol.md is examples/other-languages/loader.py", (
   const inline = blocks(PROTOCOL_MD, "python");
   assert.equal(inline.length, 1);
   assert.equal(inline[0], read("examples/other-languages/loader.py"));
+});
+
+test("the run-time schemas (src/protocol/schemas.generated.ts) are generated from the definitions", async () => {
+  const script = (await import(pathToFileURL(repo("scripts/gen-schema.mjs")).href)) as {
+    generateRuntimeSchemas: (distDir: string) => Promise<string>;
+  };
+  assert.equal(read("src/protocol/schemas.generated.ts"), await script.generateRuntimeSchemas(DIST));
 });
