@@ -184,7 +184,11 @@ function checkArray(schema: JsonSchema, value: unknown[], pointer: string, out: 
     out.push({ pointer, message: `expected at most ${schema.maxItems} items` });
   }
   const items = schema.items as JsonSchema | undefined;
-  if (items) value.forEach((item, i) => check(items, item, `${pointer}/${i}`, out));
+  if (items) {
+    value.forEach((item, i) => {
+      check(items, item, `${pointer}/${i}`, out);
+    });
+  }
 }
 
 function checkObject(
@@ -193,23 +197,23 @@ function checkObject(
   pointer: string,
   out: Problem[],
 ): void {
-  const escape = (key: string) => key.replace(/~/g, "~0").replace(/\//g, "~1");
+  const pointerKey = (key: string) => key.replace(/~/g, "~0").replace(/\//g, "~1");
   const properties = schema.properties ?? {};
   const required = new Set(schema.required ?? []);
   for (const [key, sub] of Object.entries(properties)) {
     if (!Object.hasOwn(value, key) || value[key] === undefined) {
-      if (required.has(key)) out.push({ pointer: `${pointer}/${escape(key)}`, message: "required" });
+      if (required.has(key)) out.push({ pointer: `${pointer}/${pointerKey(key)}`, message: "required" });
       continue;
     }
-    check(sub, value[key], `${pointer}/${escape(key)}`, out);
+    check(sub, value[key], `${pointer}/${pointerKey(key)}`, out);
   }
   const patterned = Object.entries(schema.patternProperties ?? {});
   for (const key of Object.keys(value)) {
     if (Object.hasOwn(properties, key)) continue;
     const match = patterned.find(([pattern]) => regex(pattern).test(key));
-    if (match) check(match[1], value[key], `${pointer}/${escape(key)}`, out);
+    if (match) check(match[1], value[key], `${pointer}/${pointerKey(key)}`, out);
     else if (schema.additionalProperties === false) {
-      out.push({ pointer: `${pointer}/${escape(key)}`, message: "unknown field" });
+      out.push({ pointer: `${pointer}/${pointerKey(key)}`, message: "unknown field" });
     }
   }
 }
