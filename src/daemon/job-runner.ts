@@ -6,6 +6,7 @@ import type { ChildProcess } from "node:child_process";
 import { initialModel, type JobModel, liveInstance } from "../core/job-state.js";
 import { type Effect, type JobEvent, transition } from "../core/transitions.js";
 import type { JobLog } from "../logs/job-log.js";
+import type { OutputPipe } from "../logs/output-pipe.js";
 import { signalGroup, stopGroup } from "../process/signal-group.js";
 import { type SpawnOptions, spawnInstance } from "../process/spawn-instance.js";
 import type { CheckResult } from "../protocol/check-result.js";
@@ -18,6 +19,8 @@ export interface JobRunnerHooks {
   prepare(
     runner: JobRunner,
   ): Promise<{ ok: true; config: JobConfig; options: SpawnOptions } | { ok: false; message: string }>;
+  /** Output pipes for an instance: one for logs.merge (stdout and stderr together), else two. */
+  pipes(count: number): Promise<OutputPipe[]>;
   /** Runs one check of the live instance (a probe, or a request to the loader); null: skip, loader is down. */
   check(runner: JobRunner, pid: number, instance: number, timeoutMs: number): Promise<CheckResult | null>;
   /** Called after every transition that changed the state name or the pid. */
@@ -235,8 +238,19 @@ export class JobRunner {
   ): Promise<{ ok: true; pid: number } | { ok: false; message: string }> {
     const prepared = await this.hooks.prepare(this);
     if (!prepared.ok) return prepared;
-    const result = await spawnInstance(prepared.config, prepared.options);
-    if (!result.ok) return result;
+    const merge = prepared.config.logs.merge;
+    const pipes = await this.hooks.pipes(merge ? 1 : 2).catch(() => null);
+    const [out, err] = pipes ?? [];
+    const outFds: [number, number] | undefined = out ? [out.writeFd, (err ?? out).writeFd] : undefined;
+    const result = await spawnInstance(
+      prepared.config,
+      outFds ? { ...prepared.options, outFds } : prepared.options,
+    );
+    for (const pipe of pipes ?? []) pipe.closeWriteEnd();
+    if (!result.ok) {
+      for (const pipe of pipes ?? []) pipe.readable.destroy();
+      return result;
+    }
     const { child, pid } = result;
     const exited = new Promise<void>((resolve) => {
       child.once("exit", (code, signal) => {
@@ -249,7 +263,10 @@ export class JobRunner {
       });
     });
     this.lives.set(instance, { instance, pid, child, exited, startTimeTicks: null });
-    void this.hooks.jobLog(this).attach(pid, { out: child.stdout!, err: child.stderr });
+    const streams = out
+      ? { out: out.readable, err: merge ? null : (err?.readable ?? null) }
+      : { out: child.stdout!, err: child.stderr };
+    void this.hooks.jobLog(this).attach(pid, streams);
     this.hooks.instancesChanged();
     return { ok: true, pid };
   }

@@ -12,6 +12,7 @@ import { controlHandlers } from "./control-handlers.js";
 import { listenControl, socketAnswers } from "./control-server.js";
 import { ensureHome, homePaths, releaseLock, takeLock } from "./home.js";
 import { loaderIdentity, scanDir, watchDir } from "./loader-dir.js";
+import { PipePool } from "./pipe-pool.js";
 import { type InstanceRecord, readState, stopSurvivors, survivors, writeState } from "./state-file.js";
 import { Supervisor } from "./supervisor.js";
 
@@ -84,8 +85,10 @@ export async function runDaemon(options: RunOptions): Promise<number> {
       log.error(`the log of job ${job} could not be written: ${error.message}`, { job }),
   });
   let stateQueued = false;
+  const pipePool = new PipePool();
   const supervisor: Supervisor = new Supervisor({
     log,
+    pipes: (count) => pipePool.take(count),
     jobLog: (job: string, config: JobConfig) => logs.jobLog(job, config.logs),
     dropJobLog: (job) => {
       void logs.remove(job);
@@ -189,6 +192,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     return 1;
   }
   closers.push(() => server.close());
+  closers.push(() => pipePool.close());
   if (http && options.http !== null) {
     try {
       const web = await http.startHttpServer({

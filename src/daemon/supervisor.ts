@@ -6,6 +6,7 @@ import { dependencyErrors, stopOrder, waitingFor } from "../core/dependencies.js
 import type { JobModel } from "../core/job-state.js";
 import type { GodLog } from "../logs/god-log.js";
 import type { JobLog } from "../logs/job-log.js";
+import type { OutputPipe } from "../logs/output-pipe.js";
 import type { AcceptedHello, JobEventParams } from "../process/loader-connection.js";
 import { runProbe } from "../process/probe.js";
 import { signalGroup } from "../process/signal-group.js";
@@ -24,6 +25,7 @@ export interface SupervisorOptions {
   jobLog: (job: string, config: JobConfig) => JobLog;
   dropJobLog: (job: string) => void;
   instancesChanged: () => void;
+  pipes: (count: number) => Promise<OutputPipe[]>;
 }
 
 const WAIT_CAP_MS = 60_000;
@@ -150,6 +152,7 @@ export class Supervisor {
     if (!existing) {
       const runner = new JobRunner(config, loader, {
         prepare: (r) => this.prepare(r),
+        pipes: (count) => this.options.pipes(count),
         check: (r, pid, instance, timeoutMs) => {
           const startedMs = performance.now();
           return this.runCheck(r, pid, instance, timeoutMs).then((result) => {

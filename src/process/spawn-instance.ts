@@ -25,8 +25,8 @@ export interface SpawnOptions {
   extraEnv?: Record<string, string>;
   /** fds for stdio slots 3 and up (listening sockets). */
   extraFds?: number[];
-  /** When set, stdout and stderr both go to this fd (logs.merge). */
-  mergedFd?: number;
+  /** fds for stdout and stderr (the same one twice for logs.merge); without them, Node's own pipes. */
+  outFds?: [number, number];
 }
 
 /** Spawns the instance; resolves once it is known whether the process started. */
@@ -62,8 +62,8 @@ export function spawnInstance(config: JobConfig, options: SpawnOptions = {}): Pr
     args = ["-c", 'LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"', found, ...args];
     file = "/bin/sh";
   }
-  const out = options.mergedFd ?? "pipe";
-  const stdio: Array<"ignore" | "pipe" | number> = ["ignore", out, out, ...fds];
+  const [out, err]: ["pipe" | number, "pipe" | number] = options.outFds ?? ["pipe", "pipe"];
+  const stdio: Array<"ignore" | "pipe" | number> = ["ignore", out, err, ...fds];
   let child: ChildProcess;
   try {
     child = spawn(file, args, { cwd, env, stdio, detached: true, windowsHide: true });

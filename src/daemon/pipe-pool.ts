@@ -1,0 +1,56 @@
+// Output pipes ready before they are needed. Each instance gets real pipes for its stdout and stderr (see
+// logs/output-pipe.ts: they hold 64 KiB whatever the write sizes, so god reads in large chunks), but making
+// one costs a `mkfifo` process; a crashed job must not wait for that, so a few are kept ready and the pool
+// is refilled in the background.
+
+import { createPipes, type OutputPipe } from "../logs/output-pipe.js";
+
+export class PipePool {
+  private readonly ready: OutputPipe[] = [];
+  private refilling: Promise<void> | null = null;
+  private readonly spare: number;
+  private readonly dir: string | undefined;
+  private closed = false;
+
+  constructor(spare = 6, dir?: string) {
+    this.spare = spare;
+    this.dir = dir;
+  }
+
+  /** `count` pipes, from the ready ones when there are enough. */
+  async take(count: number): Promise<OutputPipe[]> {
+    if (this.ready.length < count) {
+      const made = await createPipes(count, this.dir);
+      this.refill();
+      return made;
+    }
+    const out = this.ready.splice(0, count);
+    this.refill();
+    return out;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const pipe of this.ready.splice(0)) {
+      pipe.closeWriteEnd();
+      pipe.readable.destroy();
+    }
+  }
+
+  private refill(): void {
+    if (this.refilling || this.closed || this.ready.length >= this.spare) return;
+    this.refilling = createPipes(this.spare - this.ready.length, this.dir)
+      .then((pipes) => {
+        if (this.closed) {
+          for (const pipe of pipes) {
+            pipe.closeWriteEnd();
+            pipe.readable.destroy();
+          }
+        } else this.ready.push(...pipes);
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.refilling = null;
+      });
+  }
+}
