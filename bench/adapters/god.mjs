@@ -1,0 +1,160 @@
+// god: a daemon per measure (`god run` in a temp home), its jobs declared by one plain-script loader that prints
+// its hello and waits for stdin to close. Measured as god's own process plus every loader process still alive.
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { onCleanup, Pids } from "../lib/cleanup.mjs";
+import { until } from "../lib/clock.mjs";
+import { run, runOk, signalGroup, spawnGroup, waitExit } from "../lib/proc.mjs";
+
+export const settings = {
+  restart: "backoff {initialMs: 0, maxMs: 0, factor: 1} (no wait before any restart)",
+  logs: "logs {timestamps: true, merge: true}: one pipe for stdout and stderr, one file",
+  requests: 'listen {http: "tcp://127.0.0.1:PORT"}, reload "replace", check: HTTP probe every 200 ms',
+};
+
+/** god's adapter; cli is the compiled `god` bin (dist/src/cli/main.js). */
+export function godAdapter(cli) {
+  const god = (args, options) => [
+    process.execPath,
+    cli,
+    ...args,
+    ...(options?.home ? ["--home", options.home] : []),
+  ];
+  return {
+    id: "god",
+    label: "god",
+    async probe() {
+      if (!existsSync(cli))
+        return { ok: false, reason: `${cli} does not exist; build god or pass --god-cli` };
+      const version = await run(god(["--version"]), { timeoutMs: 10_000 });
+      if (version.code !== 0) return { ok: false, reason: `god --version failed: ${version.stderr.trim()}` };
+      return { ok: true, version: version.stdout.trim() };
+    },
+    /** Where the job's log lands: HOME/logs/JOB.log (rotated to JOB.log.1 and on). */
+    logFile: (dir, name) => join(dir, "home", "logs", `${name}.log`),
+    /** A log line: "TIME JOB[PID] out| text". */
+    logPattern: /^\S+ [A-Za-z0-9_.-]+\[\d+\] (?:out|err)\| (?<msg>.*)$/,
+    /** Starts `god run` with the jobs; resolves once each is running (or has exited, for one-shot jobs). */
+    async start(jobs, dir) {
+      const home = join(dir, "home");
+      const loaders = join(dir, "loaders");
+      mkdirSync(loaders, { recursive: true });
+      const hello = JSON.stringify({
+        jsonrpc: "2.0",
+        method: "hello",
+        params: { protocol: "godv1", loader: { name: "bench" }, jobs: jobs.map(toSpec) },
+      });
+      writeFileSync(join(dir, "hello.json"), `${hello}\n`);
+      writeFileSync(
+        join(loaders, "bench"),
+        `#!/bin/sh\ncat '${join(dir, "hello.json")}'\nexec cat >/dev/null\n`,
+      );
+      chmodSync(join(loaders, "bench"), 0o755);
+      const logFd = openSync(join(dir, "god.out"), "a");
+      const daemon = spawnGroup(god(["run", "--dir", loaders], { home }), {
+        stdio: ["ignore", logFd, logFd],
+      });
+      closeSync(logFd);
+      const system = new GodSystem(god, home, daemon, dir);
+      system.undo = onCleanup(() => system.stop());
+      try {
+        await system.ready(jobs);
+      } catch (error) {
+        await system.stop();
+        throw error;
+      }
+      return system;
+    },
+  };
+}
+
+function toSpec(job) {
+  const spec = { name: job.name, exec: job.argv, auto: true, restart: job.restart ? "always" : "never" };
+  if (job.env) spec.env = job.env;
+  if (job.fastRestart) spec.backoff = { initialMs: 0, maxMs: 0, factor: 1 };
+  if (job.log) spec.logs = { timestamps: true, merge: job.log.merge };
+  if (job.check)
+    spec.check = {
+      intervalMs: job.check.intervalMs,
+      probe: { tcp: { host: "127.0.0.1", port: job.check.tcpPort } },
+    };
+  if (job.server) {
+    spec.listen = { http: `tcp://127.0.0.1:${job.server.port}` };
+    spec.reload = "replace";
+    spec.stop = { signal: "SIGTERM", timeoutMs: 5000 };
+    spec.check = {
+      intervalMs: 200,
+      timeoutMs: 1000,
+      graceMs: 10_000,
+      probe: { http: { url: `http://127.0.0.1:${job.server.port}/` } },
+    };
+  }
+  return spec;
+}
+
+class GodSystem {
+  constructor(god, home, daemon, dir) {
+    this.god = god;
+    this.home = home;
+    this.daemon = daemon;
+    this.dir = dir;
+    this.undo = () => {};
+    this.pids = new Pids();
+    this.pids.track(daemon.pid);
+  }
+
+  ctl(args, timeoutMs = 30_000) {
+    return runOk(this.god(args, { home: this.home }), { timeoutMs });
+  }
+
+  async status() {
+    return JSON.parse((await this.ctl(["status", "--json"])).stdout).jobs;
+  }
+
+  async ready(jobs) {
+    const want = new Map(jobs.map((j) => [j.name, j.restart]));
+    await until(
+      `god's ${jobs.length} job(s) to run (${this.dir}/god.out)`,
+      async () => {
+        if (this.daemon.exitCode !== null) throw new Error(`god exited with ${this.daemon.exitCode}`);
+        const list = await this.status();
+        for (const j of list) if (j.pid) this.pids.track(j.pid);
+        const done = list.filter((j) => j.state === "running" || (!want.get(j.name) && j.state === "exited"));
+        return done.length === want.size;
+      },
+      { timeoutMs: 60_000, everyMs: 250 },
+    );
+  }
+
+  /** god's pid and the pids of the loaders still running. */
+  async daemonPids() {
+    const loaders = JSON.parse((await this.ctl(["loaders", "--json"])).stdout).loaders;
+    return [this.daemon.pid, ...loaders.map((l) => l.pid).filter((pid) => pid !== null)];
+  }
+
+  statusCommand() {
+    return { argv: this.god(["status"], { home: this.home }), env: process.env };
+  }
+
+  async restart(name) {
+    await this.ctl(["restart", name]);
+  }
+
+  async reload(name) {
+    await this.ctl(["reload", name]);
+  }
+
+  async stop() {
+    this.undo();
+    if (this.daemon.exitCode === null && this.daemon.signalCode === null) {
+      try {
+        for (const j of await this.status()) if (j.pid) this.pids.track(j.pid);
+      } catch {
+        // the daemon may not answer; its group is killed below
+      }
+      await run(this.god(["shutdown"], { home: this.home }), { timeoutMs: 20_000 });
+      if (!(await waitExit(this.daemon, 10_000))) signalGroup(this.daemon.pid, "SIGKILL");
+    }
+    this.pids.kill();
+  }
+}
