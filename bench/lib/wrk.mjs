@@ -20,6 +20,7 @@ export function startWrk(url, { threads = 1, connections = 8, maxSeconds = 120 }
       `${maxSeconds}s`,
       "--timeout",
       "2s",
+      "--latency",
       "-s",
       GAP_SCRIPT,
       url,
@@ -46,6 +47,13 @@ export function startWrk(url, { threads = 1, connections = 8, maxSeconds = 120 }
   };
 }
 
+/** wrk's "99%  1.23ms" as milliseconds (null when it printed no distribution). */
+function latencyMs(match) {
+  if (!match) return null;
+  const scale = { us: 0.001, ms: 1, s: 1000 }[match[2]];
+  return Number(match[1]) * scale;
+}
+
 export function parseWrk(output) {
   const number = (re) => {
     const m = re.exec(output);
@@ -67,5 +75,6 @@ export function parseWrk(output) {
     failed: non2xx + errors.reduce((a, b) => a + b, 0),
     longestGapMs: Number(gap[1]),
     non3xxByWrk: number(/Non-2xx or 3xx responses: (\d+)/),
+    p99Ms: latencyMs(/^\s*99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(output)),
   };
 }

@@ -153,6 +153,13 @@ function rows(ctx, samples, failures) {
         target: { max: 0, text: "0 ms" },
       },
       {
+        id: "reload-p99",
+        label: "… latency p99 (wrk)",
+        unit: "ms",
+        digits: 1,
+        values: forRow("reload", "p99Ms", median),
+      },
+      {
         id: "restart-failed",
         label: `Failed requests during ${n} restarts under wrk: god restart, pm2 restart (fork), supervisorctl restart; shell column: no restart`,
         unit: "",
