@@ -6,7 +6,7 @@
 
 const MIN_SHIFT = 12;
 const MAX_SHIFT = 20;
-const MAX_POOLED_BYTES = 4 * 1024 * 1024;
+const MAX_POOLED_BYTES = 8 * 1024 * 1024;
 
 export class BufferPool {
   private readonly free: Buffer[][] = [];

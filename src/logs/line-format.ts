@@ -149,6 +149,11 @@ export class LineHead {
   text = "";
   bytes: Buffer = Buffer.alloc(0);
   private format: LineFormat | null = null;
+  /**
+   * Where `bytes` lives, rewritten in place each millisecond: a small Buffer made anew each time would come from
+   * Node's shared slab, live long enough to be promoted, and pile up until a full GC.
+   */
+  private store: Buffer = Buffer.allocUnsafeSlow(128);
 
   constructor(pid: number, stream: LogStream) {
     this.pid = pid;
@@ -170,6 +175,9 @@ export class LineHead {
     } else {
       this.text = `${format.timestamps ? `${this.iso} ` : ""}${job}[${this.pid}] ${this.stream}| `;
     }
-    this.bytes = Buffer.from(this.text, "utf8");
+    const length = Buffer.byteLength(this.text, "utf8");
+    if (length > this.store.length) this.store = Buffer.allocUnsafeSlow(length * 2);
+    this.store.write(this.text, 0, "utf8");
+    this.bytes = this.store.subarray(0, length);
   }
 }

@@ -4,7 +4,10 @@
 
 import { isUtf8 } from "node:buffer";
 
-/** The lines framed from one chunk: line i is bufs[i][starts[i], ends[i]), without its "\n". */
+/**
+ * The lines framed from one chunk: line i is bufs[i][starts[i], ends[i]), without its "\n". The storage is
+ * reused from chunk to chunk (it grows, never shrinks), so framing allocates nothing per line.
+ */
 export class LineBatch {
   count = 0;
   /** Sum of the lines' lengths, newlines not counted. */
@@ -12,32 +15,49 @@ export class LineBatch {
   /** Every line is valid UTF-8, so its bytes can be written as they are. */
   valid = true;
   readonly bufs: Buffer[] = [];
-  readonly starts: number[] = [];
-  readonly ends: number[] = [];
+  starts = new Int32Array(256);
+  ends = new Int32Array(256);
 
   add(buf: Buffer, start: number, end: number): void {
-    this.bufs.push(buf);
-    this.starts.push(start);
-    this.ends.push(end);
-    this.count++;
+    const i = this.count;
+    if (i === this.starts.length) this.grow();
+    if (i < this.bufs.length) this.bufs[i] = buf;
+    else this.bufs.push(buf);
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.count = i + 1;
     this.bytes += end - start;
   }
 
   /** Forgets the lines, and the chunks they point into. */
   clear(): void {
+    this.bufs.fill(EMPTY, 0, this.count);
     this.count = 0;
     this.bytes = 0;
     this.valid = true;
-    this.bufs.length = 0;
-    this.starts.length = 0;
-    this.ends.length = 0;
+  }
+
+  private grow(): void {
+    const starts = new Int32Array(this.starts.length * 2);
+    starts.set(this.starts);
+    this.starts = starts;
+    const ends = new Int32Array(this.ends.length * 2);
+    ends.set(this.ends);
+    this.ends = ends;
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export class LineSplitter {
   maxLineBytes: number;
-  /** Bytes of the line in progress, not yet ended by a newline; always at most maxLineBytes in total. */
-  private carry: Buffer[] = [];
+  /**
+   * The bytes of the line in progress, not yet ended by a newline: carry[0, carryBytes), at most maxLineBytes.
+   * Two buffers take turns, reused, so that a partial line at the end of nearly every read allocates nothing: a
+   * line completed from one is still in the batch while the next partial line goes into the other.
+   */
+  private carry: Buffer = Buffer.allocUnsafeSlow(1024);
+  private spare: Buffer = Buffer.allocUnsafeSlow(1024);
   private carryBytes = 0;
 
   constructor(maxLineBytes: number) {
@@ -45,8 +65,8 @@ export class LineSplitter {
   }
 
   /**
-   * Frames a chunk into `out`. The lines added may point into `chunk`: use them before it changes. Nothing
-   * kept across calls points into it.
+   * Frames a chunk into `out`. The lines added may point into `chunk` and into this splitter's buffers: use
+   * them before the next call. Nothing kept across calls points into `chunk`.
    */
   push(chunk: Buffer, out: LineBatch): void {
     const max = this.maxLineBytes;
@@ -54,18 +74,16 @@ export class LineSplitter {
     if (this.carryBytes > 0) {
       const nl = chunk.indexOf(0x0a);
       if (nl === -1) {
-        // Copied: the chunk may be a reused read buffer.
-        this.carry.push(Buffer.from(chunk));
-        this.carryBytes += chunk.length;
+        this.append(chunk, 0, chunk.length);
         if (this.carryBytes > max) this.cutCarry(out);
         return;
       }
-      this.carry.push(chunk.subarray(0, nl));
-      const line = Buffer.concat(this.carry, this.carryBytes + nl);
-      this.carry = [];
-      this.carryBytes = 0;
-      if (!isUtf8(line)) out.valid = false;
-      this.addLine(out, line, 0, line.length);
+      this.append(chunk, 0, nl);
+      const line = this.carry;
+      const length = this.carryBytes;
+      this.swap();
+      if (!isUtf8(line.subarray(0, length))) out.valid = false;
+      this.addLine(out, line, 0, length);
       start = nl + 1;
     }
     // The complete lines inside the chunk form one region, checked for UTF-8 in a single pass.
@@ -79,9 +97,8 @@ export class LineSplitter {
     }
     if (start > regionStart && out.valid && !isUtf8(chunk.subarray(regionStart, start))) out.valid = false;
     if (start < chunk.length) {
-      // Copied: the chunk may be a reused read buffer, and must not be pinned until the newline arrives.
-      this.carry.push(Buffer.from(chunk.subarray(start)));
-      this.carryBytes = chunk.length - start;
+      // Copied: the chunk may be a reused read buffer.
+      this.append(chunk, start, chunk.length);
       if (this.carryBytes > max) this.cutCarry(out);
     }
   }
@@ -89,11 +106,11 @@ export class LineSplitter {
   /** The stream closed: the bytes after the last newline become the final line. */
   end(out: LineBatch): void {
     if (this.carryBytes === 0) return;
-    const line = this.carry.length === 1 ? this.carry[0]! : Buffer.concat(this.carry, this.carryBytes);
-    this.carry = [];
-    this.carryBytes = 0;
-    if (!isUtf8(line)) out.valid = false;
-    this.addLine(out, line, 0, line.length);
+    const line = this.carry;
+    const length = this.carryBytes;
+    this.swap();
+    if (!isUtf8(line.subarray(0, length))) out.valid = false;
+    this.addLine(out, line, 0, length);
   }
 
   /** Adds a line, cut into pieces of at most maxLineBytes. */
@@ -107,20 +124,43 @@ export class LineSplitter {
     out.add(buf, start, end);
   }
 
+  private append(from: Buffer, start: number, end: number): void {
+    const needed = this.carryBytes + end - start;
+    if (needed > this.carry.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(needed, this.carry.length * 2));
+      this.carry.copy(grown, 0, 0, this.carryBytes);
+      this.carry = grown;
+    }
+    from.copy(this.carry, this.carryBytes, start, end);
+    this.carryBytes = needed;
+  }
+
   /** The line in progress is already longer than maxLineBytes: emit its full pieces, keep the rest. */
   private cutCarry(out: LineBatch): void {
     const max = this.maxLineBytes;
-    const buf = Buffer.concat(this.carry, this.carryBytes);
+    const buf = this.carry;
+    const length = this.carryBytes;
     let start = 0;
-    while (buf.length - start > max) {
+    while (length - start > max) {
       const cut = cutPoint(buf, start, max);
       out.add(buf, start, cut);
       start = cut;
     }
     // Only the pieces: the rest may end inside a character that the next chunk completes.
     if (out.valid && !isUtf8(buf.subarray(0, start))) out.valid = false;
-    this.carry = [buf.subarray(start)];
-    this.carryBytes = buf.length - start;
+    // The pieces stay in `buf` until the batch is written; the rest goes to a buffer of its own (long lines
+    // are rare enough to allocate for). The spare may hold a line of this same batch: it is left alone.
+    const rest = Buffer.allocUnsafeSlow(Math.max(1024, (length - start) * 2));
+    buf.copy(rest, 0, start, length);
+    this.carry = rest;
+    this.carryBytes = length - start;
+  }
+
+  private swap(): void {
+    const used = this.carry;
+    this.carry = this.spare;
+    this.spare = used;
+    this.carryBytes = 0;
   }
 }
 

@@ -31,9 +31,9 @@ test("buffers not from the pool, and large ones, are not kept", () => {
   assert.equal(pool.pooled, 0);
 });
 
-test("the pool keeps at most 4 MiB", () => {
+test("the pool keeps at most 8 MiB", () => {
   const pool = new BufferPool();
   const taken = Array.from({ length: 20 }, () => pool.take(1024 * 1024));
   for (const buf of taken) pool.give(buf);
-  assert.equal(pool.pooled, 4 * 1024 * 1024);
+  assert.equal(pool.pooled, 8 * 1024 * 1024);
 });
