@@ -6,7 +6,7 @@ import { AnswerShapeError, connect } from "../client.js";
 import { runCommand, UsageError } from "../command.js";
 
 export const DEFAULT_LINES = 20;
-const MAX_LINES = 1_000_000;
+const MAX_LINES = 100_000;
 
 const definition = {
   name: "logs",
