@@ -1,16 +1,11 @@
 // The `god validate` report for people: the loader, then each job with its command line, start policy and check.
 
+import type { ValidateReport } from "../process/validate-loader.js";
 import type { JobConfig } from "../protocol/jobspec.js";
 import { cell, formatDurationMs } from "./render.js";
 
-/** What validateLoader (process/validate-loader.ts) reports about one loader run without a daemon. */
-export interface ValidationReport {
-  ok: boolean;
-  dialect: "native" | "legacy" | null;
-  loader: { name: string; version: string | null } | null;
-  jobs: JobConfig[];
-  errors: string[];
-}
+/** What validateLoader reports about one loader run without a daemon (a type only: nothing is loaded). */
+export type ValidationReport = ValidateReport;
 
 const PLAIN_ARG = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
