@@ -7,6 +7,7 @@ import { initialModel, type JobModel, liveInstance } from "../core/job-state.js"
 import { type Effect, type JobEvent, transition } from "../core/transitions.js";
 import type { JobLog } from "../logs/job-log.js";
 import type { OutputPipe } from "../logs/output-pipe.js";
+import { processStartTime } from "../process/proc-stat.js";
 import { signalGroup, stopGroup } from "../process/signal-group.js";
 import { type SpawnOptions, spawnInstance } from "../process/spawn-instance.js";
 import type { CheckResult } from "../protocol/check-result.js";
@@ -70,8 +71,13 @@ export class JobRunner {
   }
 
   /** Running instances with their process groups, for state.json. */
-  instances(): Array<{ pid: number; pgid: number; instance: number }> {
-    return [...this.lives.values()].map((l) => ({ pid: l.pid, pgid: l.pid, instance: l.instance }));
+  instances(): Array<{ pid: number; pgid: number; instance: number; startTime: number | null }> {
+    return [...this.lives.values()].map((l) => ({
+      pid: l.pid,
+      pgid: l.pid,
+      instance: l.instance,
+      startTime: l.startTimeTicks,
+    }));
   }
 
   dispatch(event: JobEvent): void {
@@ -262,7 +268,8 @@ export class JobRunner {
         this.dispatch({ type: "exit", instance, code, signal });
       });
     });
-    this.lives.set(instance, { instance, pid, child, exited, startTimeTicks: null });
+    // Read once here, not at every write of state.json: it names this process for a later god.
+    this.lives.set(instance, { instance, pid, child, exited, startTimeTicks: processStartTime(pid) });
     const streams = out
       ? { out: out.readable, err: merge ? null : (err?.readable ?? null) }
       : { out: child.stdout!, err: child.stderr };

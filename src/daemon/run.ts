@@ -110,7 +110,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
           job: runner.name,
           pid: live.pid,
           pgid: live.pgid,
-          startTime: processStartTime(live.pid) ?? 0,
+          startTime: live.startTime ?? processStartTime(live.pid) ?? 0,
           stopSignal: runner.config.stop.signal,
           stopTimeoutMs: runner.config.stop.timeoutMs,
         });
