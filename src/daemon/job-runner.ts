@@ -322,6 +322,10 @@ export class JobRunner {
         why = "the new instance exited before it was ready";
         break;
       }
+      if (this.model.want === "down" || this.state === "stopping" || this.state === "stopped") {
+        why = "the job was stopped during the reload";
+        break;
+      }
       const result = await this.hooks.check(this, launched.pid, instance, check.timeoutMs);
       if (result && (result.status === "ok" || result.status === "degraded")) break;
       if (Date.now() >= deadline) {

@@ -4,7 +4,7 @@
 // an address in use is one sentence and touches nothing else.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { type Agent, request } from "node:http";
 import { createServer, type Server } from "node:net";
 import { after, describe, it } from "node:test";
@@ -217,6 +217,30 @@ describe("socket handover on reload", () => {
     assert.notEqual(now?.pid, first.pid);
   });
 
+  it("a stop during a reload ends the reload and leaves no new instance behind", async () => {
+    // brokenFlag is still there: the candidate never becomes ready, so the reload is still waiting.
+    const server = `${sb.root}/server.cjs`;
+    const web = await sb.job("web");
+    const before = new Set(processesRunning(server));
+    const reload = sb.ctl(["reload", "web"]);
+    const candidate = await sb.until("the candidate", () =>
+      processesRunning(server).find((p) => !before.has(p)),
+    );
+    sb.track(candidate);
+    const stop = await sb.ctl(["stop", "web"]);
+    assert.equal(stop.code, 0, stop.stderr);
+    const r = await reload;
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /job "web" was not reloaded: the job was stopped during the reload/);
+    const gone = (pid: number | null | undefined) => !processesRunning(server).includes(pid ?? -1);
+    await sb.until(
+      "web's instance and its candidate gone",
+      () => (gone(candidate) && gone(web?.pid)) || undefined,
+      15_000,
+    );
+    assert.equal((await sb.job("web"))?.state, "stopped");
+  });
+
   it("names the job and the address when the address is in use, and touches nothing else", async () => {
     const blocker: Server = createServer();
     const busy = await new Promise<number>((resolve) =>
@@ -242,6 +266,20 @@ describe("socket handover on reload", () => {
     }
   });
 });
+
+/** Live processes whose command line mentions `text` (read from /proc, bounded by the process count). */
+function processesRunning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
 
 describe("deploys", () => {
   const sb = new Sandbox();
