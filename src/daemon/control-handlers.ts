@@ -2,7 +2,7 @@
 // stable JSON shapes of protocol/control.ts. The control socket serves them; HTTP will serve the same table.
 
 import type { LogsService } from "../logs/logs-service.js";
-import type { LoadersJson } from "../protocol/control.js";
+import type { ControlMethod, LoadersJson } from "../protocol/control.js";
 import { ErrorCode, GodError } from "../protocol/errors.js";
 import type { Handler } from "./control-server.js";
 import type { Supervisor } from "./supervisor.js";
@@ -46,7 +46,8 @@ function names(params: unknown): string[] {
   return jobs;
 }
 
-export function controlHandlers(deps: HandlerDeps): Record<string, Handler> {
+/** One handler per control method: the compiler holds this table to CONTROL_METHODS. */
+export function controlHandlers(deps: HandlerDeps): Record<ControlMethod, Handler> {
   const { supervisor } = deps;
   const action =
     (name: string): Handler =>

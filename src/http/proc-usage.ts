@@ -4,6 +4,7 @@
 // One scan of /proc/*/stat serves every group of a scrape. Elsewhere than Linux the answers are empty.
 
 import { readdirSync, readFileSync } from "node:fs";
+import { allProcesses } from "../process/proc-stat.js";
 
 /** USER_HZ: /proc reports times in these ticks; it is 100 on every Linux architecture's user ABI. */
 const TICKS_PER_SECOND = 100;
@@ -22,15 +23,8 @@ function read(path: string): string | null {
   }
 }
 
-/** Fields 3.. of /proc/PID/stat; field 2 (comm) may hold spaces and parentheses, so split after the last ")". */
-function statFields(pid: string): string[] | null {
-  const text = read(`/proc/${pid}/stat`);
-  if (text === null) return null;
-  return text.slice(text.lastIndexOf(")") + 2).split(" ");
-}
-
 /** VmRSS of /proc/PID/status in bytes (0 for a zombie, which has none). */
-function residentBytes(pid: string): number {
+function residentBytes(pid: number): number {
   const match = /^VmRSS:\s+(\d+) kB$/m.exec(read(`/proc/${pid}/status`) ?? "");
   return match ? Number(match[1]) * 1024 : 0;
 }
@@ -38,24 +32,13 @@ function residentBytes(pid: string): number {
 export function groupUsage(pgids: ReadonlySet<number>): Map<number, GroupUsage> {
   const out = new Map<number, GroupUsage>();
   if (pgids.size === 0) return out;
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return out;
-  }
-  for (const pid of entries) {
-    if (!/^\d+$/.test(pid)) continue;
-    const fields = statFields(pid);
-    // Field n is fields[n - 3]: pgrp 5, utime 14, stime 15, cutime 16, cstime 17.
-    const pgid = Number(fields?.[2]);
-    if (fields === null || !pgids.has(pgid)) continue;
-    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + (Number(fields[i]) || 0), 0);
-    const usage = out.get(pgid) ?? { cpuSeconds: 0, rssBytes: 0, processes: 0 };
-    usage.cpuSeconds += ticks / TICKS_PER_SECOND;
-    usage.rssBytes += residentBytes(pid);
+  for (const stat of allProcesses()) {
+    if (!pgids.has(stat.pgrp)) continue;
+    const usage = out.get(stat.pgrp) ?? { cpuSeconds: 0, rssBytes: 0, processes: 0 };
+    usage.cpuSeconds += stat.cpuTicks / TICKS_PER_SECOND;
+    usage.rssBytes += residentBytes(stat.pid);
     usage.processes += 1;
-    out.set(pgid, usage);
+    out.set(stat.pgrp, usage);
   }
   return out;
 }

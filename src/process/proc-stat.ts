@@ -12,6 +12,8 @@ export interface ProcStat {
   pgrp: number;
   /** Field 22: clock ticks after boot. */
   startTime: number;
+  /** Fields 14 to 17: user and system time of the process and of its reaped children, in clock ticks. */
+  cpuTicks: number;
 }
 
 export function readProcStat(pid: number): ProcStat | null {
@@ -27,15 +29,16 @@ export function readProcStat(pid: number): ProcStat | null {
   const pgrp = Number(rest[5 - 3]);
   const startTime = Number(rest[22 - 3]);
   if (state === undefined || !Number.isInteger(pgrp) || !Number.isFinite(startTime)) return null;
-  return { pid, state, pgrp, startTime };
+  const cpuTicks = [14, 15, 16, 17].reduce((sum, field) => sum + (Number(rest[field - 3]) || 0), 0);
+  return { pid, state, pgrp, startTime, cpuTicks };
 }
 
 export function processStartTime(pid: number): number | null {
   return readProcStat(pid)?.startTime ?? null;
 }
 
-/** Every process that has not exited (zombies left out), read in one pass over /proc. */
-export function liveProcesses(): ProcStat[] {
+/** Every process in /proc, zombies included, read in one pass. */
+export function allProcesses(): ProcStat[] {
   let names: string[];
   try {
     names = readdirSync("/proc");
@@ -46,7 +49,12 @@ export function liveProcesses(): ProcStat[] {
   for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
     const stat = readProcStat(Number(name));
-    if (stat && stat.state !== "Z") out.push(stat);
+    if (stat) out.push(stat);
   }
   return out;
+}
+
+/** Every process that has not exited (zombies left out), read in one pass over /proc. */
+export function liveProcesses(): ProcStat[] {
+  return allProcesses().filter((stat) => stat.state !== "Z");
 }

@@ -1,4 +1,4 @@
-// The control socket's methods and JSON shapes (SPEC 5). The same handlers serve the CLI and, later, HTTP.
+// The control socket's methods and JSON shapes (SPEC 5). The same handlers serve the CLI and HTTP.
 // The shapes here are the stable `--json` output: fields may be added, never renamed.
 
 import type { JobStateName, LoaderStateName } from "./states.js";
@@ -12,6 +12,7 @@ export const CONTROL_METHODS = [
   "check",
   "loaders",
   "reload-loaders",
+  "logs",
   "shutdown",
 ] as const;
 export type ControlMethod = (typeof CONTROL_METHODS)[number];

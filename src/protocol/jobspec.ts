@@ -3,6 +3,7 @@
 
 import { constants } from "node:os";
 import type { Static } from "@sinclair/typebox";
+import { parseListenAddress } from "./listen-address.js";
 import type { JobSpecSchema, ProbeSchema } from "./schema-definitions.js";
 
 export const JOB_NAME_PATTERN = "^[A-Za-z0-9_.-]{1,64}$";
@@ -67,12 +68,8 @@ export function semanticErrors(spec: JobSpec): Array<[string, string]> {
 
 /** null when the listen address is well formed, else what is wrong with it. */
 export function addressProblem(address: string): string | null {
-  if (address.startsWith("unix:")) return address.length > 5 ? null : "expected unix:PATH";
-  const match = /^tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[^:[\]/]+):(\d{1,5})$/.exec(address);
-  if (!match) return "expected tcp://HOST:PORT or unix:PATH";
-  const port = Number(match[2]);
-  if (port > 65535) return `port ${port} is out of range`;
-  return null;
+  const parsed = parseListenAddress(address);
+  return "error" in parsed ? parsed.error : null;
 }
 
 export function normalizeJobSpec(spec: JobSpec): JobConfig {

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { rmSync, statSync } from "node:fs";
 import * as net from "node:net";
 import { createConnection } from "node:net";
-import { type ListenAddress, parseListenAddress } from "./address.js";
+import { type ListenAddress, parseListenAddress } from "../protocol/listen-address.js";
 import { errname } from "./errno.js";
 
 type ServerHandle = { fd: number; close(): void; getsockname?(out: { port?: number }): number };

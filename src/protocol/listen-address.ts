@@ -1,5 +1,5 @@
 // Listen addresses of a JobSpec (`tcp://HOST:PORT`, `tcp://[::1]:PORT`, `unix:PATH`) parsed into what a bind
-// needs. Pure.
+// needs, or the sentence saying what is wrong: the JobSpec check and the bind read them the same way. Pure.
 
 export type ListenAddress =
   | { kind: "tcp"; host: string; port: number; family: 4 | 6; text: string }
