@@ -3,19 +3,16 @@
 // and how daemon errors become `god: <message>` with exit 1. The real daemon has its own end-to-end tests.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import type { CheckJson, JobJson, LoadersJson, StatusJson } from "../../src/protocol/control.js";
 import { ErrorCode } from "../../src/protocol/errors.js";
 import { LineDecoder } from "../../src/protocol/ndjson.js";
 import { RpcError, RpcPeer } from "../../src/protocol/rpc-peer.js";
-
-const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+import { runCli } from "../helpers/god.js";
 
 type Handler = (method: string, params: unknown, socket: Socket) => unknown;
 
@@ -67,15 +64,7 @@ interface Run {
 }
 
 function god(args: string[]): Promise<Run> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: "pipe" });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
-  child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args);
 }
 
 function job(overrides: Partial<JobJson> & { name: string }): JobJson {

@@ -2,14 +2,13 @@
 // (exit 2) and the one sentence for a home where no god answers (exit 3).
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { runCli } from "../helpers/god.js";
 
-const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const PACKAGE = fileURLToPath(new URL("../../../package.json", import.meta.url));
 
 const home = mkdtempSync(join(tmpdir(), "god-cli-"));
@@ -23,15 +22,7 @@ interface Run {
 
 function god(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const { GOD_HOME: _ignored, ...inherited } = process.env;
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...inherited, ...env }, stdio: "pipe" });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
-  child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { env: { ...inherited, ...env } });
 }
 
 function noDaemon(dir: string): string {

@@ -3,17 +3,15 @@
 // output, -n, the lines announced before the answer, and the exit codes.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import type { LogRecord } from "../../src/logs/log-record.js";
 import { LineDecoder } from "../../src/protocol/ndjson.js";
+import { type CliResult, runCli } from "../helpers/god.js";
 
-const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const TIMEOUT_MS = 30_000;
 
 type Reply =
@@ -70,19 +68,8 @@ async function fakeDaemon(reply: (params: unknown) => Reply): Promise<FakeDaemon
   };
 }
 
-function god(
-  args: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
-  child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function god(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
+  return runCli(args, { env });
 }
 
 const RECORDS: LogRecord[] = [
