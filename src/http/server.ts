@@ -130,31 +130,35 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   let refusalWindowMs = 0;
   let refusalsLogged = 0;
-  const logRefusal = (req: IncomingMessage, status: number, message: string) => {
+  const logRefusal = (req: IncomingMessage, from: string | undefined, status: number, message: string) => {
     const now = Date.now();
     if (now - refusalWindowMs > 60_000) {
       refusalWindowMs = now;
       refusalsLogged = 0;
     }
     if (++refusalsLogged > REFUSALS_LOGGED_PER_MINUTE) return;
-    log.warn(`http: refused ${req.method} ${req.url?.slice(0, 200)}: ${message}`, {
-      status,
-      from: req.socket.remoteAddress,
-    });
+    log.warn(`http: refused ${req.method} ${req.url?.slice(0, 200)}: ${message}`, { status, from });
   };
 
-  const refuse = (req: IncomingMessage, res: ServerResponse, verdict: Verdict & { ok: false }) => {
+  const refuse = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    from: string | undefined,
+    verdict: Verdict & { ok: false },
+  ) => {
     const headers: Record<string, string> = verdict.status === 401 ? { "www-authenticate": "Bearer" } : {};
     sendJson(res, verdict.status, { error: { code: null, message: verdict.message } }, headers);
-    logRefusal(req, verdict.status, verdict.message);
+    logRefusal(req, from, verdict.status, verdict.message);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? "GET";
+    // Read now: once a connection is closed (a body over the limit, a client gone) req.socket is null.
+    const from = req.socket?.remoteAddress;
     try {
       const url = new URL(req.url ?? "/", "http://god.invalid");
       const host = checkHost(req, policy);
-      if (!host.ok) return refuse(req, res, host);
+      if (!host.ok) return refuse(req, res, from, host);
       const onPath = routes.filter((r) => r.path.test(url.pathname));
       if (onPath.length === 0)
         throw new HttpError(404, `nothing at ${url.pathname}; see docs/http.md for the routes.`);
@@ -167,11 +171,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       }
       if (route.access === "write") {
         const mutation = checkMutation(req);
-        if (!mutation.ok) return refuse(req, res, mutation);
+        if (!mutation.ok) return refuse(req, res, from, mutation);
       }
       if (route.access !== "public") {
         const token = checkToken(req, policy, route.access === "write");
-        if (!token.ok) return refuse(req, res, token);
+        if (!token.ok) return refuse(req, res, from, token);
       }
       const params = (route.path.exec(url.pathname) ?? []).slice(1).map((p) => {
         try {
@@ -182,9 +186,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       });
       await route.handle({ req, res, url, params });
       if (method === "POST") {
-        log.info(`http: ${method} ${url.pathname}${url.search} -> ${res.statusCode}`, {
-          from: req.socket.remoteAddress,
-        });
+        log.info(`http: ${method} ${url.pathname}${url.search} -> ${res.statusCode}`, { from });
       }
     } catch (error) {
       const { status, internal } = sendError(res, error);
@@ -195,13 +197,23 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         });
       } else if (method === "POST") {
         log.info(`http: ${method} ${req.url?.slice(0, 200)} -> ${status}: ${(error as Error).message}`, {
-          from: req.socket.remoteAddress,
+          from,
         });
       }
     }
   };
 
-  const server = createServer((req, res) => void handle(req, res));
+  // No request may take god down: whatever escapes a handler (even its error path) is logged and the
+  // connection closed, never left to become an unhandled rejection.
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      const err = error instanceof Error ? error : new Error(String(error));
+      log.error(`http: ${req.method} ${req.url?.slice(0, 200)} failed: ${err.message}`, {
+        err: { message: err.message, stack: err.stack },
+      });
+      res.destroy();
+    });
+  });
   server.maxConnections = MAX_CONNECTIONS;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;

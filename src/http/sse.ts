@@ -23,7 +23,7 @@ export class SseStream {
   constructor(req: IncomingMessage, res: ServerResponse, options: SseOptions) {
     this.res = res;
     this.options = options;
-    req.socket.setNoDelay(true);
+    req.socket?.setNoDelay(true);
     res.writeHead(200, {
       ...NO_STORE,
       "content-type": "text/event-stream; charset=utf-8",
