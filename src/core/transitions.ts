@@ -1,407 +1,695 @@
-// The one transition table of a job (SPEC 6): every (state, event) pair is decided here, purely. The daemon
-// feeds events (commands, spawns, exits, check results, timers) and carries out the effects. docs/states.md
-// draws the same table; test/unit/states-diagram.test.ts keeps the two in step.
+// The one transition table of an instance (SPEC 6): every (state, event) pair is decided here, purely, from
+// the model, the event, the policy and the time. Spawning, readiness, checks and their timers, backoff,
+// stopping and a reload's candidate are all states or state data here; the daemon only carries out the effects.
+// docs/states.md draws the same table; test/unit/states-diagram.test.ts keeps the two in step.
 
-import type { CheckStatus } from "../protocol/control.js";
-import type { JobConfig } from "../protocol/jobspec.js";
 import type { JobStateName } from "../protocol/states.js";
-import { type JobModel, type JobState, liveInstance, type Running } from "./job-state.js";
-
-export type JobEvent =
-  | { type: "start"; depsReady: boolean; depsReason: string | null }
-  | { type: "stop" }
-  | { type: "restart"; depsReady: boolean; depsReason: string | null }
-  | { type: "depsReady" }
-  | { type: "spawned"; pid: number }
-  | { type: "spawnFailed"; message: string }
-  | { type: "exit"; instance: number; code: number | null; signal: string | null }
-  | { type: "check"; instance: number; status: CheckStatus; message: string | null }
-  | { type: "backoffElapsed" }
-  | { type: "reload" }
-  | { type: "replaced"; pid: number; instance: number };
-
-export type JobEventType = JobEvent["type"];
-
-export const JOB_EVENT_TYPES: readonly JobEventType[] = [
-  "start",
-  "stop",
-  "restart",
-  "depsReady",
-  "spawned",
-  "spawnFailed",
-  "exit",
-  "check",
-  "backoffElapsed",
-  "reload",
-  "replaced",
-];
-
-export type Effect =
-  | { type: "spawn"; instance: number }
-  | { type: "kill"; pid: number; instance: number; signal: NodeJS.Signals; timeoutMs: number }
-  | { type: "spawnCandidate"; instance: number }
-  | { type: "schedule"; delayMs: number }
-  | { type: "cancelSchedule" };
-
-export type JobPolicy = Pick<JobConfig, "restart" | "backoff" | "maxRestarts" | "check" | "stop">;
+import type { Deps, Effect, InstanceEvent, InstanceEventType } from "./instance-events.js";
+import {
+  asProc,
+  type Candidate,
+  type InstanceModel,
+  type InstanceState,
+  liveProc,
+  type Proc,
+  type StopNext,
+  unreachable,
+} from "./instance-state.js";
+import { CANDIDATE_CHECK_MS, type InstancePolicy, STARTING_CHECK_MS } from "./policy.js";
 
 export interface Outcome {
-  model: JobModel;
+  model: InstanceModel;
   effects: Effect[];
 }
 
-type Rule<E extends JobEventType> = {
+type Run<E extends InstanceEventType> = (
+  m: InstanceModel,
+  e: Extract<InstanceEvent, { type: E }>,
+  p: InstancePolicy,
+  nowMs: number,
+) => Outcome;
+
+type Rule<E extends InstanceEventType> = {
   /** Every state this rule can lead to (the diagram's arrows); the source state when it may stay. */
   to: readonly JobStateName[];
-  run: (m: JobModel, e: Extract<JobEvent, { type: E }>, policy: JobPolicy, nowMs: number) => Outcome;
+  run: Run<E>;
 };
 
-type Table = { [S in JobStateName]: { [E in JobEventType]: Rule<E> } };
+type Table = { [S in JobStateName]: { [E in InstanceEventType]: Rule<E> } };
 
-const same = (m: JobModel): Outcome => ({ model: m, effects: [] });
+type Live = Extract<InstanceState, { type: "running" | "degraded" }>;
+
+const same = (m: InstanceModel): Outcome => ({ model: m, effects: [] });
 const ignore = <S extends JobStateName>(s: S) => ({ to: [s] as const, run: same });
 
-function enter(m: JobModel, state: JobState, effects: Effect[] = [], patch: Partial<JobModel> = {}): Outcome {
+function enter(
+  m: InstanceModel,
+  state: InstanceState,
+  effects: Effect[] = [],
+  patch: Partial<InstanceModel> = {},
+): Outcome {
   return { model: { ...m, ...patch, state }, effects };
 }
 
-/** Ask the shell to spawn the next instance; the state moves on `spawned` or `spawnFailed`. */
-function spawn(m: JobModel, patch: Partial<JobModel> = {}): Outcome {
-  const next = { ...m, ...patch, want: "up" as const, note: null };
-  return { model: next, effects: [{ type: "spawn", instance: next.instance + 1 }] };
+// ---- effects -----------------------------------------------------------------------------------------------
+
+function kill(proc: Proc, p: InstancePolicy, ask = false): Effect[] {
+  // A process still being spawned is stopped when its `spawned` arrives.
+  if (proc.pid === null) return forget(proc.run);
+  return [
+    ...forget(proc.run),
+    { type: "kill", run: proc.run, signal: p.stop.signal, timeoutMs: p.stop.timeoutMs, ask },
+  ];
 }
 
-/** Spawn after the live instance is gone: rest in `backoff` (no delay) until `spawned` or `spawnFailed`. */
-function respawn(m: JobModel, nowMs: number, reason: string, patch: Partial<JobModel> = {}): Outcome {
-  const out = spawn(m, patch);
-  return { ...out, model: { ...out.model, state: { type: "backoff", delayMs: 0, untilMs: nowMs, reason } } };
+/** Nothing more is asked about this process: its pending check and ready timer go. */
+function forget(run: number): Effect[] {
+  return [
+    { type: "cancelCheck", run },
+    { type: "cancelTimer", timer: "ready", run },
+  ];
 }
 
-/** Every start goes through `waiting`: there it waits for `after`, or (ready) asks for the spawn at once. */
-function startFromRest(m: JobModel, e: { depsReady: boolean; depsReason: string | null }): Outcome {
-  const fresh = { attempt: 0, restartTimesMs: [], want: "up" as const, note: null };
-  const waiting = enter(m, { type: "waiting", reason: e.depsReady ? null : e.depsReason }, [], fresh).model;
-  return e.depsReady ? spawn(waiting) : same(waiting);
+function checkAfter(run: number, delayMs: number, p: InstancePolicy): Effect[] {
+  return p.check ? [{ type: "check", run, delayMs, timeoutMs: p.check.timeoutMs }] : [];
 }
 
-function kill(run: Running, policy: JobPolicy): Effect {
-  return {
-    type: "kill",
-    pid: run.pid,
-    instance: run.instance,
-    signal: policy.stop.signal,
-    timeoutMs: policy.stop.timeoutMs,
-  };
+// ---- spawning ----------------------------------------------------------------------------------------------
+
+/** Ask for the next process: the instance is `starting` with no pid until `spawned` or `spawnFailed`. */
+function spawn(m: InstanceModel, nowMs: number, patch: Partial<InstanceModel> = {}, effects: Effect[] = []) {
+  const run = m.run + 1;
+  const proc: Proc = { run, pid: null, spawnedAtMs: nowMs, adopted: false };
+  return enter(m, { type: "starting", proc, failures: 0 }, [...effects, { type: "spawn", run }], {
+    ...patch,
+    run,
+    want: "up",
+  });
 }
 
-function stopLive(
-  m: JobModel,
-  policy: JobPolicy,
-  next: "stopped" | "start",
-  patch: Partial<JobModel> = {},
+/** start or restart from a state with no process: fresh counters, then spawn or wait for `after`. */
+function startFromRest(
+  m: InstanceModel,
+  e: { cmd: number; deps: Deps },
+  nowMs: number,
+  effects: Effect[] = [],
 ): Outcome {
-  const run = liveInstance(m.state);
-  if (!run) return same(m);
-  const readyAtMs = "readyAtMs" in m.state ? m.state.readyAtMs : null;
-  return enter(m, { type: "stopping", next, readyAtMs, ...run }, [kill(run, policy)], patch);
+  const fresh = { attempt: 0, restartTimesMs: [], want: "up" as const, note: null, cmd: e.cmd };
+  if (e.deps.ready) return spawn(m, nowMs, fresh, effects);
+  return enter(m, { type: "waiting", reason: e.deps.reason }, effects, fresh);
 }
 
-/** Counts a restart against maxRestarts; returns the recent restart times, or null when over the limit. */
-function countRestart(m: JobModel, policy: JobPolicy, nowMs: number): number[] | null {
-  const limit = policy.maxRestarts;
-  if (!limit) return [];
-  const recent = m.restartTimesMs.filter((t) => nowMs - t < limit.windowMs);
-  recent.push(nowMs);
-  return recent.length > limit.count ? null : recent;
+/** The process exists: record its pid; ready at once when nothing else decides readiness. */
+function spawned(
+  m: InstanceModel,
+  e: Extract<InstanceEvent, { type: "spawned" }>,
+  p: InstancePolicy,
+  nowMs: number,
+) {
+  const s = m.state;
+  if (s.type === "starting" && s.proc.run === e.run && s.proc.pid === null) {
+    const proc: Proc = { ...s.proc, pid: e.pid, spawnedAtMs: nowMs };
+    const checks = checkAfter(e.run, Math.min(p.check?.intervalMs ?? 0, STARTING_CHECK_MS), p);
+    if (p.ready === "check" && p.check === null) {
+      return enter(m, {
+        type: "running",
+        proc,
+        readyAtMs: nowMs,
+        failures: 0,
+        candidate: null,
+        oneShot: false,
+      });
+    }
+    const timer: Effect[] =
+      p.ready === "check" ? [] : [{ type: "timer", timer: "ready", run: e.run, delayMs: p.readyTimeoutMs }];
+    return enter(m, { type: "starting", proc, failures: 0 }, [...checks, ...timer]);
+  }
+  if (
+    (s.type === "running" || s.type === "degraded") &&
+    s.candidate?.run === e.run &&
+    s.candidate.pid === null
+  ) {
+    const candidate: Candidate = { ...s.candidate, pid: e.pid, spawnedAtMs: nowMs };
+    const live: Live = { ...s, candidate };
+    if (p.ready === "check" && p.check === null) return promote(m, live, p, nowMs);
+    const checks =
+      p.ready === "check" ? checkAfter(e.run, Math.min(p.check?.intervalMs ?? 0, CANDIDATE_CHECK_MS), p) : [];
+    return enter(m, live, [
+      ...checks,
+      { type: "timer", timer: "ready", run: e.run, delayMs: p.readyTimeoutMs },
+    ]);
+  }
+  if (s.type === "stopping" && s.proc.run === e.run && s.proc.pid === null) {
+    const proc: Proc = { ...s.proc, pid: e.pid, spawnedAtMs: nowMs };
+    return enter(m, { ...s, proc }, kill(proc, p));
+  }
+  return stray(m, e.run, e.pid, p, nowMs);
 }
 
-function shouldRestart(policy: JobPolicy, code: number | null, signal: string | null): boolean {
-  switch (policy.restart) {
+/** A process the state no longer expects (a candidate whose reload was ended meanwhile): stop it. */
+function stray(m: InstanceModel, run: number, pid: number, p: InstancePolicy, nowMs: number): Outcome {
+  if (m.retiring.some((r) => r.run === run)) return same(m);
+  const proc: Proc = { run, pid, spawnedAtMs: nowMs, adopted: false };
+  return { model: { ...m, retiring: [...m.retiring, proc] }, effects: kill(proc, p) };
+}
+
+function spawnFailed(
+  m: InstanceModel,
+  e: Extract<InstanceEvent, { type: "spawnFailed" }>,
+  p: InstancePolicy,
+  nowMs: number,
+): Outcome {
+  const s = m.state;
+  if (s.type === "starting" && s.proc.run === e.run) {
+    return afterExit(m, p, nowMs, { code: null, signal: null }, null, e.message, s.proc);
+  }
+  if ((s.type === "running" || s.type === "degraded") && s.candidate?.run === e.run) {
+    return dropCandidate(m, s, `the new instance could not start: ${e.message}`, []);
+  }
+  if (s.type === "stopping" && s.proc.run === e.run) return afterStop(m, s.next, p, nowMs);
+  return same(m);
+}
+
+// ---- exits -------------------------------------------------------------------------------------------------
+
+function restartPolicySays(p: InstancePolicy, code: number | null, signal: string | null): boolean {
+  switch (p.restart) {
     case "always":
       return true;
     case "on-failure":
       return code !== 0 || signal !== null;
     case "never":
       return false;
+    default:
+      return unreachable(p.restart);
   }
 }
 
-function describeExit(code: number | null, signal: string | null): string {
-  return signal ? `killed by ${signal}` : `exited with code ${code}`;
+export function describeExit(code: number | null, signal: string | null): string {
+  return signal
+    ? `killed by ${signal}`
+    : code === null
+      ? "exited (code unknown)"
+      : `exited with code ${code}`;
 }
 
-/** An instance ended (or never started) while the job should be up: backoff, exited or failed. */
+/** Counts a restart against maxRestarts; returns the recent restart times, or null when over the limit. */
+function countRestart(m: InstanceModel, p: InstancePolicy, nowMs: number): number[] | null {
+  const limit = p.maxRestarts;
+  if (!limit) return [];
+  const recent = m.restartTimesMs.filter((t) => nowMs - t < limit.windowMs);
+  recent.push(nowMs);
+  return recent.length > limit.count ? null : recent;
+}
+
+function tooMany(p: InstancePolicy, why: string): string {
+  const limit = p.maxRestarts!;
+  return `${why}; more than ${limit.count} restarts within ${limit.windowMs} ms`;
+}
+
+/**
+ * A process ended (or never started) while the instance should be up: exited, failed, an immediate respawn
+ * after a stable run, or backoff.
+ */
 function afterExit(
-  m: JobModel,
-  policy: JobPolicy,
+  m: InstanceModel,
+  p: InstancePolicy,
   nowMs: number,
   exit: { code: number | null; signal: string | null },
   readyAtMs: number | null,
   why: string,
+  gone: Proc,
 ): Outcome {
-  if (!shouldRestart(policy, exit.code, exit.signal)) {
-    return enter(m, { type: "exited", code: exit.code, signal: exit.signal }, [], { note: why });
+  const cleanup = forget(gone.run);
+  if (!restartPolicySays(p, exit.code, exit.signal)) {
+    return enter(m, { type: "exited", code: exit.code, signal: exit.signal }, cleanup, { note: why });
   }
-  const recent = countRestart(m, policy, nowMs);
+  const recent = countRestart(m, p, nowMs);
   if (recent === null) {
-    const limit = policy.maxRestarts!;
-    const reason = `${why}; more than ${limit.count} restarts within ${limit.windowMs} ms`;
-    return enter(m, { type: "failed", reason }, [], { note: reason, restartTimesMs: [] });
+    const reason = tooMany(p, why);
+    return enter(m, { type: "failed", reason }, cleanup, { note: reason, restartTimesMs: [] });
   }
-  const stable = readyAtMs !== null && nowMs - readyAtMs >= policy.backoff.resetAfterMs;
-  const attempt = stable ? 0 : m.attempt;
-  const delayMs =
-    stable && attempt === 0
-      ? 0
-      : Math.min(
-          policy.backoff.maxMs,
-          Math.round(policy.backoff.initialMs * policy.backoff.factor ** attempt),
-        );
-  const patch = {
-    attempt: stable ? 0 : attempt + 1,
-    restartTimesMs: recent,
-    restarts: m.restarts + 1,
-    note: why,
-  };
-  if (delayMs === 0) return respawn(m, nowMs, why, patch);
+  const stable = readyAtMs !== null && nowMs - readyAtMs >= p.backoff.resetAfterMs;
+  const patch = { attempt: stable ? 0 : m.attempt + 1, restartTimesMs: recent, restarts: m.restarts + 1 };
+  // The first restart after a stable run is immediate: no backoff at all, straight to the next process.
+  if (stable)
+    return spawn(m, nowMs, { ...patch, note: `${why}; restarted at once after a stable run` }, cleanup);
+  const delayMs = Math.min(p.backoff.maxMs, Math.round(p.backoff.initialMs * p.backoff.factor ** m.attempt));
   return enter(
     m,
     { type: "backoff", delayMs, untilMs: nowMs + delayMs, reason: why },
-    [{ type: "schedule", delayMs }],
-    patch,
+    [...cleanup, { type: "timer", timer: "backoff", run: 0, delayMs }],
+    { ...patch, note: why },
   );
 }
 
+/** The exit of the process being stopped: what `next` says. */
+function afterStop(m: InstanceModel, next: StopNext, p: InstancePolicy, nowMs: number): Outcome {
+  const s = m.state;
+  const proc = liveProc(s)!;
+  const readyAtMs = s.type === "stopping" ? s.readyAtMs : null;
+  switch (next) {
+    case "stopped":
+      return enter(m, { type: "stopped" }, forget(proc.run), { note: null });
+    case "start":
+      return spawn(m, nowMs, { restarts: m.restarts + 1, note: "restarting" }, forget(proc.run));
+    case "failed":
+      return enter(m, { type: "failed", reason: m.note ?? "too many restarts" }, forget(proc.run));
+    case "recover": {
+      const last = m.lastExit;
+      return afterExit(
+        m,
+        p,
+        nowMs,
+        last ?? { code: null, signal: null },
+        readyAtMs,
+        m.note ?? "stopped",
+        proc,
+      );
+    }
+    default:
+      return unreachable(next);
+  }
+}
+
 function onExit(
-  m: JobModel,
-  e: Extract<JobEvent, { type: "exit" }>,
-  policy: JobPolicy,
+  m: InstanceModel,
+  e: Extract<InstanceEvent, { type: "exit" }>,
+  p: InstancePolicy,
   nowMs: number,
-): Outcome {
-  const run = liveInstance(m.state);
-  if (!run || run.instance !== e.instance) return same(m);
+) {
+  const retiring = m.retiring.filter((r) => r.run !== e.run);
+  if (retiring.length !== m.retiring.length) return same({ ...m, retiring });
+  const s = m.state;
+  if ((s.type === "running" || s.type === "degraded") && s.candidate?.run === e.run) {
+    const why = `the new instance ${describeExit(e.code, e.signal)} before it was ready`;
+    return dropCandidate(m, s, why, forget(e.run));
+  }
+  const proc = liveProc(s);
+  if (!proc || proc.run !== e.run) return same(m);
   const lastExit = { code: e.code, signal: e.signal, atMs: nowMs };
   const exited = { ...m, lastExit };
-  if (m.state.type === "stopping") {
-    if (m.state.next === "start") return respawn(exited, nowMs, "restarting", { restarts: m.restarts + 1 });
-    if (m.state.next === "failed")
-      return enter(exited, { type: "failed", reason: m.note ?? "too many restarts" });
-    return enter(exited, { type: "stopped" }, [], { note: null });
-  }
-  const readyAtMs = "readyAtMs" in m.state ? m.state.readyAtMs : null;
-  return afterExit(exited, policy, nowMs, e, readyAtMs, describeExit(e.code, e.signal));
-}
-
-function onCheck(
-  m: JobModel,
-  e: Extract<JobEvent, { type: "check" }>,
-  policy: JobPolicy,
-  nowMs: number,
-): Outcome {
-  const s = m.state;
-  if (s.type !== "starting" && s.type !== "running" && s.type !== "degraded") return same(m);
-  if (s.instance !== e.instance) return same(m);
-  const lastCheck = { status: e.status, message: e.message, atMs: nowMs };
-  const run: Running = { pid: s.pid, instance: s.instance, spawnedAtMs: s.spawnedAtMs };
-  const readyAtMs = s.type === "starting" ? nowMs : s.readyAtMs;
-  if (e.status === "ok")
-    return enter(m, { type: "running", readyAtMs, failures: 0, ...run }, [], { lastCheck });
-  if (e.status === "degraded")
-    return enter(m, { type: "degraded", readyAtMs, failures: 0, ...run }, [], { lastCheck });
-  const limit = policy.check?.failures ?? 1;
-  const inGrace = s.type === "starting" && nowMs - s.spawnedAtMs < (policy.check?.graceMs ?? 0);
-  const failures = inGrace ? 0 : s.failures + 1;
-  if (failures < limit) return enter(m, { ...s, failures }, [], { lastCheck });
-  const why = `check failed ${failures} time${failures === 1 ? "" : "s"} in a row: ${e.message ?? "no reason given"}`;
-  const recent = countRestart(m, policy, nowMs);
-  if (recent === null) {
-    const limit2 = policy.maxRestarts!;
-    const reason = `${why}; more than ${limit2.count} restarts within ${limit2.windowMs} ms`;
-    return enter(m, { type: "stopping", next: "failed", readyAtMs: null, ...run }, [kill(run, policy)], {
-      lastCheck,
-      note: reason,
+  if (s.type === "stopping") return afterStop(exited, s.next, p, nowMs);
+  const why = describeExit(e.code, e.signal);
+  // The original's one-shot rule (SPEC 3.2): exit 0 before any ok check, or with no check at all, is done.
+  const done =
+    p.legacy &&
+    e.code === 0 &&
+    e.signal === null &&
+    (s.type === "starting" || ((s.type === "running" || s.type === "degraded") && s.oneShot));
+  if (done) {
+    return enter(exited, { type: "exited", code: 0, signal: null }, forget(e.run), {
+      note: "finished with exit code 0: a job with no check that ends well is done (legacy)",
     });
   }
-  return stopLive(m, policy, "start", { lastCheck, note: why, restartTimesMs: recent });
+  if ((s.type === "running" || s.type === "degraded") && s.candidate !== null) {
+    // The old process died during a reload: its candidate becomes the instance's start.
+    const candidate = asProc(s.candidate);
+    return enter(exited, { type: "starting", proc: candidate, failures: 0 }, forget(e.run), {
+      restarts: m.restarts + 1,
+      note: `${why} during a reload; its new process takes over`,
+    });
+  }
+  const readyAtMs = s.type === "running" || s.type === "degraded" ? s.readyAtMs : null;
+  return afterExit(exited, p, nowMs, e, readyAtMs, why, proc);
 }
 
-/** A job without a check is ready as soon as its process exists; one with a check starts `starting`. */
-function spawned(
-  m: JobModel,
-  e: Extract<JobEvent, { type: "spawned" }>,
-  policy: JobPolicy,
+// ---- checks and readiness ----------------------------------------------------------------------------------
+
+function onCheck(
+  m: InstanceModel,
+  e: Extract<InstanceEvent, { type: "check" }>,
+  p: InstancePolicy,
   nowMs: number,
-): Outcome {
-  const instance = m.instance + 1;
-  const run: Running = { pid: e.pid, instance, spawnedAtMs: nowMs };
-  const state: JobState =
-    policy.check === null
-      ? { type: "running", readyAtMs: nowMs, failures: 0, ...run }
-      : { type: "starting", failures: 0, ...run };
-  return enter(m, state, [], { instance, want: "up" });
+) {
+  const s = m.state;
+  if ((s.type === "running" || s.type === "degraded") && s.candidate?.run === e.run) {
+    if (e.status !== "fail" && p.ready === "check") return promote(m, s, p, nowMs);
+    const candidate: Candidate = { ...s.candidate, lastCheck: e.message ?? e.status };
+    const again = checkAfter(e.run, e.nextMs ?? Math.min(p.check?.intervalMs ?? 0, CANDIDATE_CHECK_MS), p);
+    return enter(m, { ...s, candidate }, again);
+  }
+  if (s.type !== "starting" && s.type !== "running" && s.type !== "degraded") return same(m);
+  if (s.proc.run !== e.run) return same(m);
+  const lastCheck = { status: e.status, message: e.message, atMs: nowMs };
+  const interval = p.check?.intervalMs ?? STARTING_CHECK_MS;
+  if (e.status === "ok" || e.status === "degraded") {
+    const type = e.status === "ok" ? "running" : "degraded";
+    if (s.type === "starting") {
+      const again = checkAfter(e.run, e.nextMs ?? Math.min(interval, STARTING_CHECK_MS), p);
+      if (p.ready !== "check") return enter(m, { ...s, failures: 0 }, again, { lastCheck });
+      const state: InstanceState = {
+        type,
+        proc: s.proc,
+        readyAtMs: nowMs,
+        failures: 0,
+        candidate: null,
+        oneShot: e.noCheck === true,
+      };
+      return enter(m, state, checkAfter(e.run, e.nextMs ?? interval, p), { lastCheck });
+    }
+    const state: InstanceState = { ...s, type, failures: 0, oneShot: s.oneShot || e.noCheck === true };
+    return enter(m, state, checkAfter(e.run, e.nextMs ?? interval, p), { lastCheck });
+  }
+  const limit = p.check?.failures ?? 1;
+  const inGrace = s.type === "starting" && nowMs - s.proc.spawnedAtMs < (p.check?.graceMs ?? 0);
+  const failures = inGrace ? 0 : s.failures + 1;
+  if (failures < limit) {
+    const delay = e.nextMs ?? (s.type === "starting" ? Math.min(interval, STARTING_CHECK_MS) : interval);
+    return enter(m, { ...s, failures }, checkAfter(e.run, delay, p), { lastCheck });
+  }
+  const why = `check failed ${failures} time${failures === 1 ? "" : "s"} in a row: ${e.message ?? "no reason given"}`;
+  const recent = countRestart(m, p, nowMs);
+  const next: StopNext = recent === null ? "failed" : "start";
+  const note = recent === null ? tooMany(p, why) : why;
+  const patch = { lastCheck, note, ...(recent === null ? {} : { restartTimesMs: recent }) };
+  return stopLive(m, p, next, patch, p.legacy);
 }
 
-function spawnFailed(
-  m: JobModel,
-  e: Extract<JobEvent, { type: "spawnFailed" }>,
-  policy: JobPolicy,
+function onCheckSkipped(
+  m: InstanceModel,
+  e: Extract<InstanceEvent, { type: "checkSkipped" }>,
+  p: InstancePolicy,
+) {
+  const s = m.state;
+  const candidate = (s.type === "running" || s.type === "degraded") && s.candidate?.run === e.run;
+  const live =
+    (s.type === "starting" || s.type === "running" || s.type === "degraded") && s.proc.run === e.run;
+  if (!candidate && !live) return same(m);
+  const fallback = candidate
+    ? CANDIDATE_CHECK_MS
+    : s.type === "starting"
+      ? STARTING_CHECK_MS
+      : Number.POSITIVE_INFINITY;
+  const delay = e.nextMs ?? Math.min(p.check?.intervalMs ?? 0, fallback);
+  return enter(m, s, checkAfter(e.run, delay, p));
+}
+
+function onReady(
+  m: InstanceModel,
+  e: Extract<InstanceEvent, { type: "ready" }>,
+  p: InstancePolicy,
   nowMs: number,
-): Outcome {
-  const instance = m.instance + 1;
-  return afterExit({ ...m, instance }, policy, nowMs, { code: null, signal: null }, null, e.message);
+) {
+  const s = m.state;
+  if (p.ready === "check") return same(m);
+  if (
+    (s.type === "running" || s.type === "degraded") &&
+    s.candidate?.run === e.run &&
+    s.candidate.pid !== null
+  ) {
+    return promote(m, s, p, nowMs);
+  }
+  if (s.type === "starting" && s.proc.run === e.run && s.proc.pid !== null) {
+    const state: InstanceState = {
+      type: "running",
+      proc: s.proc,
+      readyAtMs: nowMs,
+      failures: 0,
+      candidate: null,
+      oneShot: false,
+    };
+    return enter(m, state, [{ type: "cancelTimer", timer: "ready", run: e.run }]);
+  }
+  return same(m);
 }
 
-/** Reload by "replace": a second instance on the same sockets; the live one serves until it is ready. */
-function reloadLive(m: JobModel): Outcome {
-  const instance = m.instance + 1;
-  return { model: { ...m, instance, want: "up" }, effects: [{ type: "spawnCandidate", instance }] };
+function onReadyTimeout(
+  m: InstanceModel,
+  e: Extract<InstanceEvent, { type: "readyTimeout" }>,
+  p: InstancePolicy,
+) {
+  const s = m.state;
+  const within = `not ready within ${p.readyTimeoutMs} ms`;
+  if ((s.type === "running" || s.type === "degraded") && s.candidate?.run === e.run) {
+    const last = s.candidate.lastCheck;
+    const why = `the new instance was ${within}${last !== null ? ` (last check: ${last})` : ""}`;
+    return dropCandidate(m, s, why, kill(asProc(s.candidate), p));
+  }
+  const last = m.lastCheck?.message ?? m.lastCheck?.status ?? null;
+  const why = `${within}${last !== null && p.check !== null ? ` (last check: ${last})` : ""}`;
+  if (s.type === "starting" && s.proc.run === e.run) {
+    return stopLive(m, p, "recover", { note: `a failed start: ${why}` });
+  }
+  return same(m);
 }
 
-/** The candidate of a reload is ready: it becomes the live instance, and the one it replaces is stopped. */
-function replaced(
-  m: JobModel,
-  e: Extract<JobEvent, { type: "replaced" }>,
-  policy: JobPolicy,
-  nowMs: number,
-): Outcome {
-  const old = liveInstance(m.state);
-  const effects: Effect[] = old ? [kill(old, policy)] : [{ type: "cancelSchedule" }];
-  const run: Running = { pid: e.pid, instance: e.instance, spawnedAtMs: nowMs };
-  return enter(m, { type: "running", readyAtMs: nowMs, failures: 0, ...run }, effects, {
-    instance: Math.max(m.instance, e.instance),
+// ---- reload by "replace" -----------------------------------------------------------------------------------
+
+/** The candidate is ready: it serves from now on, and the process it replaces is stopped. */
+function promote(m: InstanceModel, s: Live, p: InstancePolicy, nowMs: number): Outcome {
+  const candidate = asProc(s.candidate!);
+  const old = s.proc;
+  const state: InstanceState = {
+    type: "running",
+    proc: candidate,
+    readyAtMs: nowMs,
+    failures: 0,
+    candidate: null,
+    oneShot: false,
+  };
+  // With readiness from the instance its checks start now; with checks they already run.
+  const checks = p.ready === "check" ? [] : checkAfter(candidate.run, p.check?.intervalMs ?? 0, p);
+  const effects = [
+    ...kill(old, p),
+    { type: "cancelTimer", timer: "ready", run: candidate.run } as const,
+    ...checks,
+  ];
+  return enter(m, state, effects, {
+    retiring: [...m.retiring, old],
     restarts: m.restarts + 1,
-    want: "up",
     note: null,
+    reload: m.reload ? { ...m.reload, result: "ok" } : null,
   });
 }
 
-/** waiting and backoff are where a spawn is asked for; the spawn's outcome arrives there. */
-const pendingRules = <S extends "waiting" | "backoff">(s: S) => ({
-  start: { to: [s, "waiting"] as const, run: startFromRest },
-  restart: { to: [s, "waiting"] as const, run: startFromRest },
-  spawned: { to: ["starting", "running"] as const, run: spawned },
-  spawnFailed: { to: ["backoff", "exited", "failed"] as const, run: spawnFailed },
-  exit: ignore(s),
-  check: ignore(s),
-  reload: ignore(s),
-});
+function dropCandidate(m: InstanceModel, s: Live, why: string, effects: Effect[]): Outcome {
+  return enter(m, { ...s, candidate: null }, effects, {
+    note: why,
+    reload: m.reload ? { ...m.reload, result: { failed: why } } : null,
+  });
+}
 
-/** stopped, exited and failed have no process and ask for none until a start. */
+/** stop, restart or a failed check of the live process: `stopping` with what follows; a candidate goes too. */
+function stopLive(
+  m: InstanceModel,
+  p: InstancePolicy,
+  next: StopNext,
+  patch: Partial<InstanceModel> = {},
+  ask = false,
+): Outcome {
+  const s = m.state;
+  if (s.type !== "starting" && s.type !== "running" && s.type !== "degraded") return same(m);
+  const effects = kill(s.proc, p, ask);
+  let reload = patch.reload ?? m.reload;
+  let retiring = m.retiring;
+  if (s.type !== "starting" && s.candidate !== null) {
+    effects.push(...kill(asProc(s.candidate), p));
+    if (s.candidate.pid !== null) retiring = [...retiring, asProc(s.candidate)];
+    const why =
+      next === "stopped"
+        ? "the job was stopped during the reload"
+        : "the job was restarted during the reload";
+    if (reload?.result === "pending") reload = { ...reload, result: { failed: why } };
+  }
+  const readyAtMs = s.type === "starting" ? null : s.readyAtMs;
+  return enter(m, { type: "stopping", proc: s.proc, next, readyAtMs }, effects, {
+    ...patch,
+    reload,
+    retiring,
+  });
+}
+
+function reloadLive(
+  m: InstanceModel,
+  e: Extract<InstanceEvent, { type: "reload" }>,
+  p: InstancePolicy,
+  nowMs: number,
+) {
+  const s = m.state;
+  if (s.type !== "running" && s.type !== "degraded") return same(m);
+  if (p.reload === "restart") return stopLive(m, p, "start", { want: "up", cmd: e.cmd, note: e.why });
+  if (s.candidate !== null) {
+    // A reload is under way: this command waits for the same candidate.
+    return same({ ...m, cmd: e.cmd, reload: m.reload ? { ...m.reload, cmd: e.cmd } : null });
+  }
+  const run = m.run + 1;
+  const candidate: Candidate = { run, pid: null, spawnedAtMs: nowMs, adopted: false, lastCheck: null };
+  return enter(m, { ...s, candidate }, [{ type: "spawn", run }], {
+    run,
+    want: "up",
+    cmd: e.cmd,
+    note: e.why,
+    reload: { cmd: e.cmd, result: "pending" },
+  });
+}
+
+// ---- the table ---------------------------------------------------------------------------------------------
+
 const restRules = <S extends "stopped" | "exited" | "failed">(s: S) => ({
-  start: { to: ["waiting"] as const, run: startFromRest },
-  restart: { to: ["waiting"] as const, run: startFromRest },
-  spawned: ignore(s),
-  spawnFailed: ignore(s),
-  exit: ignore(s),
-  check: ignore(s),
+  start: {
+    to: ["starting", "waiting"] as const,
+    run: (m: InstanceModel, e: { cmd: number; deps: Deps }, _p: InstancePolicy, now: number) =>
+      startFromRest(m, e, now),
+  },
+  restart: {
+    to: ["starting", "waiting"] as const,
+    run: (m: InstanceModel, e: { cmd: number; deps: Deps }, _p: InstancePolicy, now: number) =>
+      startFromRest(m, e, now),
+  },
+  reload: {
+    to: ["starting", "waiting"] as const,
+    run: (m: InstanceModel, e: { cmd: number; deps: Deps }, _p: InstancePolicy, now: number) =>
+      startFromRest(m, e, now),
+  },
+  stop: {
+    to: ["stopped"] as const,
+    run: (m: InstanceModel, e: { cmd: number }) =>
+      enter(m, { type: "stopped" }, [], { want: "down", note: s === "stopped" ? m.note : null, cmd: e.cmd }),
+  },
   depsReady: ignore(s),
+  spawned: { to: [s] as const, run: spawned },
+  spawnFailed: ignore(s),
+  exit: { to: [s] as const, run: onExit },
+  check: ignore(s),
+  checkSkipped: ignore(s),
+  ready: ignore(s),
+  readyTimeout: ignore(s),
   backoffElapsed: ignore(s),
-  reload: ignore(s),
-  replaced: ignore(s),
 });
 
 const liveRules = <S extends "starting" | "running" | "degraded">(s: S) => ({
-  start: ignore(s),
+  start: {
+    to: [s] as const,
+    run: (m: InstanceModel, e: { cmd: number }) => same({ ...m, want: "up", cmd: e.cmd }),
+  },
   stop: {
     to: ["stopping"] as const,
-    run: (m: JobModel, _e: JobEvent, p: JobPolicy) => stopLive({ ...m, want: "down" }, p, "stopped"),
+    run: (m: InstanceModel, e: { cmd: number }, p: InstancePolicy) =>
+      stopLive(m, p, "stopped", { want: "down", cmd: e.cmd }),
   },
   restart: {
     to: ["stopping"] as const,
-    run: (m: JobModel, _e: JobEvent, p: JobPolicy) => stopLive({ ...m, want: "up" }, p, "start"),
+    run: (m: InstanceModel, e: { cmd: number }, p: InstancePolicy) =>
+      stopLive(m, p, "start", { want: "up", cmd: e.cmd }),
   },
-  depsReady: ignore(s),
-  spawned: ignore(s),
-  spawnFailed: ignore(s),
-  exit: { to: [s, "backoff", "exited", "failed"] as const, run: onExit },
-  check: { to: [s, "running", "degraded", "stopping"] as const, run: onCheck },
-  backoffElapsed: ignore(s),
   // A reload while still starting replaces nothing that serves: it is a restart.
   reload:
     s === "starting"
       ? {
           to: ["stopping"] as const,
-          run: (m: JobModel, _e: JobEvent, p: JobPolicy) => stopLive({ ...m, want: "up" }, p, "start"),
+          run: (m: InstanceModel, e: { cmd: number; why: string }, p: InstancePolicy) =>
+            stopLive(m, p, "start", { want: "up", cmd: e.cmd, note: e.why }),
         }
-      : { to: [s] as const, run: reloadLive },
-  replaced: { to: ["running"] as const, run: replaced },
+      : { to: [s, "stopping"] as const, run: reloadLive },
+  depsReady: ignore(s),
+  // running and degraded: only a reload's candidate is spawned (without a check it is ready at once).
+  spawned: { to: s === "starting" ? ([s, "running"] as const) : ([s, "running"] as const), run: spawned },
+  // starting: its own process; running and degraded: only a candidate, which leaves the state as it is.
+  spawnFailed:
+    s === "starting"
+      ? { to: [s, "starting", "backoff", "exited", "failed"] as const, run: spawnFailed }
+      : { to: [s] as const, run: spawnFailed },
+  exit: { to: [s, "starting", "backoff", "exited", "failed"] as const, run: onExit },
+  check: { to: [s, "running", "degraded", "stopping"] as const, run: onCheck },
+  checkSkipped: { to: [s] as const, run: onCheckSkipped },
+  ready: { to: [s, "running"] as const, run: onReady },
+  // starting: a failed start; running and degraded: only a candidate times out.
+  readyTimeout:
+    s === "starting"
+      ? { to: [s, "stopping"] as const, run: onReadyTimeout }
+      : { to: [s] as const, run: onReadyTimeout },
+  backoffElapsed: ignore(s),
 });
 
-/** start or restart during backoff: drop the timer and start now (or wait for dependencies). */
-function startNow(m: JobModel, e: { depsReady: boolean; depsReason: string | null }): Outcome {
-  const out = startFromRest(m, e);
-  return { ...out, effects: [{ type: "cancelSchedule" }, ...out.effects] };
-}
-
-const toStopped = (m: JobModel): Outcome => enter(m, { type: "stopped" }, [], { want: "down", note: null });
+/** A later command only changes what follows the exit (SPEC 6). */
+const whileStopping =
+  (next: (m: InstanceModel) => StopNext, want: "up" | "down") =>
+  (m: InstanceModel, e: { cmd: number }): Outcome =>
+    m.state.type === "stopping" ? enter(m, { ...m.state, next: next(m) }, [], { want, cmd: e.cmd }) : same(m);
 
 export const TABLE: Table = {
   waiting: {
-    ...pendingRules("waiting"),
-    stop: { to: ["stopped"], run: toStopped },
-    depsReady: { to: ["waiting"], run: (m) => (m.want === "up" ? spawn(m) : same(m)) },
+    start: { to: ["starting", "waiting"], run: (m, e, _p, now) => startFromRest(m, e, now) },
+    restart: { to: ["starting", "waiting"], run: (m, e, _p, now) => startFromRest(m, e, now) },
+    reload: { to: ["starting", "waiting"], run: (m, e, _p, now) => startFromRest(m, e, now) },
+    stop: {
+      to: ["stopped"],
+      run: (m, e) => enter(m, { type: "stopped" }, [], { want: "down", note: null, cmd: e.cmd }),
+    },
+    depsReady: {
+      to: ["starting", "waiting"],
+      run: (m, _e, _p, now) => (m.want === "up" ? spawn(m, now) : same(m)),
+    },
+    spawned: { to: ["waiting"], run: spawned },
+    spawnFailed: ignore("waiting"),
+    exit: { to: ["waiting"], run: onExit },
+    check: ignore("waiting"),
+    checkSkipped: ignore("waiting"),
+    ready: ignore("waiting"),
+    readyTimeout: ignore("waiting"),
     backoffElapsed: ignore("waiting"),
-    replaced: ignore("waiting"),
   },
   starting: liveRules("starting"),
   running: liveRules("running"),
   degraded: liveRules("degraded"),
   stopping: {
+    start: { to: ["stopping"], run: whileStopping(() => "start", "up") },
+    restart: { to: ["stopping"], run: whileStopping(() => "start", "up") },
+    reload: { to: ["stopping"], run: whileStopping(() => "start", "up") },
+    stop: { to: ["stopping"], run: whileStopping(() => "stopped", "down") },
+    depsReady: ignore("stopping"),
+    spawned: { to: ["stopping"], run: spawned },
+    spawnFailed: { to: ["stopping", "stopped", "starting", "backoff", "exited", "failed"], run: spawnFailed },
+    exit: { to: ["stopping", "stopped", "starting", "backoff", "exited", "failed"], run: onExit },
+    check: ignore("stopping"),
+    checkSkipped: ignore("stopping"),
+    ready: ignore("stopping"),
+    readyTimeout: ignore("stopping"),
+    backoffElapsed: ignore("stopping"),
+  },
+  stopped: restRules("stopped"),
+  backoff: {
     start: {
-      to: ["stopping"],
-      run: (m) =>
-        m.state.type === "stopping" ? enter(m, { ...m.state, next: "start" }, [], { want: "up" }) : same(m),
-    },
-    stop: {
-      to: ["stopping"],
-      run: (m) =>
-        m.state.type === "stopping"
-          ? enter(m, { ...m.state, next: "stopped" }, [], { want: "down" })
-          : same(m),
+      to: ["starting", "waiting"],
+      run: (m, e, _p, now) => startFromRest(m, e, now, [{ type: "cancelTimer", timer: "backoff", run: 0 }]),
     },
     restart: {
-      to: ["stopping"],
-      run: (m) =>
-        m.state.type === "stopping" ? enter(m, { ...m.state, next: "start" }, [], { want: "up" }) : same(m),
+      to: ["starting", "waiting"],
+      run: (m, e, _p, now) => startFromRest(m, e, now, [{ type: "cancelTimer", timer: "backoff", run: 0 }]),
     },
-    depsReady: ignore("stopping"),
-    spawned: ignore("stopping"),
-    spawnFailed: ignore("stopping"),
-    exit: { to: ["stopping", "stopped", "backoff", "failed"], run: onExit },
-    check: ignore("stopping"),
-    backoffElapsed: ignore("stopping"),
-    reload: ignore("stopping"),
-    replaced: ignore("stopping"),
-  },
-  stopped: {
-    ...restRules("stopped"),
-    stop: ignore("stopped"),
-  },
-  backoff: {
-    ...pendingRules("backoff"),
-    start: { to: ["waiting"], run: startNow },
-    restart: { to: ["waiting"], run: startNow },
+    reload: {
+      to: ["starting", "waiting"],
+      run: (m, e, _p, now) => startFromRest(m, e, now, [{ type: "cancelTimer", timer: "backoff", run: 0 }]),
+    },
     stop: {
       to: ["stopped"],
-      run: (m) => enter(m, { type: "stopped" }, [{ type: "cancelSchedule" }], { want: "down", note: null }),
+      run: (m, e) =>
+        enter(m, { type: "stopped" }, [{ type: "cancelTimer", timer: "backoff", run: 0 }], {
+          want: "down",
+          note: null,
+          cmd: e.cmd,
+        }),
     },
     depsReady: ignore("backoff"),
-    backoffElapsed: { to: ["backoff"], run: (m) => spawn(m) },
-    // The instance a reload replaces died meanwhile: its candidate is adopted instead of a new spawn.
-    replaced: { to: ["running"], run: replaced },
+    spawned: { to: ["backoff"], run: spawned },
+    spawnFailed: ignore("backoff"),
+    exit: { to: ["backoff"], run: onExit },
+    check: ignore("backoff"),
+    checkSkipped: ignore("backoff"),
+    ready: ignore("backoff"),
+    readyTimeout: ignore("backoff"),
+    backoffElapsed: { to: ["starting"], run: (m, _e, _p, now) => spawn(m, now) },
   },
-  exited: {
-    ...restRules("exited"),
-    stop: { to: ["stopped"], run: toStopped },
-  },
-  failed: {
-    ...restRules("failed"),
-    stop: { to: ["stopped"], run: toStopped },
-  },
+  exited: restRules("exited"),
+  failed: restRules("failed"),
 };
 
 /** The one entry point: the next model and the effects to carry out. */
-export function transition(m: JobModel, e: JobEvent, policy: JobPolicy, nowMs: number): Outcome {
+export function transition(m: InstanceModel, e: InstanceEvent, p: InstancePolicy, nowMs: number): Outcome {
   const rule = TABLE[m.state.type][e.type] as Rule<typeof e.type>;
-  return rule.run(m, e as never, policy, nowMs);
+  return rule.run(m, e as never, p, nowMs);
 }
+
+export type { InstanceEvent, InstanceEventType } from "./instance-events.js";
+export { INSTANCE_EVENT_TYPES } from "./instance-events.js";

@@ -14,6 +14,9 @@ export interface HandlerDeps {
   reloadLoaders: () => Promise<LoadersJson>;
 }
 
+/** An event subscriber that has left this much unread is cut off: it can neither slow god nor grow it. */
+export const EVENTS_MAX_UNREAD_BYTES = 4 * 1024 * 1024;
+
 function record(params: unknown): Record<string, unknown> {
   if (params === undefined || params === null) return {};
   if (typeof params !== "object" || Array.isArray(params)) {
@@ -92,6 +95,29 @@ export function controlHandlers(deps: HandlerDeps): Record<ControlMethod, Handle
     shutdown: async () => {
       await deps.shutdown();
       return {};
+    },
+    scale: (params) => {
+      const count = record(params)["count"];
+      if (typeof count !== "string" && typeof count !== "number") {
+        throw new GodError(ErrorCode.InvalidParams, "params.count: expected N, +N or -N");
+      }
+      return supervisor.scale(jobName(params), String(count), wait(params));
+    },
+    // The state of every job and loader at once, then every change as a `change` notification on this
+    // connection, until the client goes or falls too far behind (then `events-closed` says why).
+    events: (_params, context) => {
+      const stop = supervisor.subscribe((change) => {
+        if (context.bufferedBytes() > EVENTS_MAX_UNREAD_BYTES) {
+          stop();
+          const reason = `the client fell behind: more than ${EVENTS_MAX_UNREAD_BYTES / (1024 * 1024)} MiB of events were not read`;
+          context.notify("events-closed", { reason });
+          context.close(reason);
+          return;
+        }
+        context.notify("change", change);
+      });
+      context.onClose(stop);
+      return { ...supervisor.status([]), ...supervisor.loadersJson() };
     },
   };
 }

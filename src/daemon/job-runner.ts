@@ -1,95 +1,165 @@
-// The shell around one job's pure state machine: it feeds events into core/transitions, carries out the
-// effects (spawn, stop the group, backoff timers), runs the checks of the live instance, and tells the
-// supervisor about every change. All I/O of a job goes through here.
+// The shell around one job's table (core/job-model.ts): it feeds events in and carries out the effects, and
+// decides nothing itself. It is handed its whole launch plan up front (the loader to ask, the job's sockets, the
+// output pipes, the log, the state recorder), so spawning an instance never calls back into the supervisor;
+// the one call-back is `changed`, after a transition that changed something.
 
 import type { ChildProcess } from "node:child_process";
-import { initialModel, type JobModel, liveInstance } from "../core/job-state.js";
-import { type Effect, type JobEvent, transition } from "../core/transitions.js";
+import { availableParallelism } from "node:os";
+import type { Deps, Effect } from "../core/instance-events.js";
+import { awaitsSpawn, type InstanceModel, liveProc, procsOf } from "../core/instance-state.js";
+import { initialJob, type JobEvent, type JobModel, jobState, jobTransition } from "../core/job-model.js";
+import { type InstancePolicy, policyOf } from "../core/policy.js";
 import type { JobLog } from "../logs/job-log.js";
 import type { OutputPipe } from "../logs/output-pipe.js";
+import type { CheckVerdict, DialectName, LoaderDialect } from "../process/loader-dialect.js";
+import { runProbe } from "../process/probe.js";
 import { processStartTime } from "../process/proc-stat.js";
+import { identitiesOf, programFiles } from "../process/program-files.js";
 import { signalGroup, stopGroup } from "../process/signal-group.js";
-import { type SpawnOptions, spawnInstance } from "../process/spawn-instance.js";
+import { spawnInstance } from "../process/spawn-instance.js";
 import type { CheckResult } from "../protocol/check-result.js";
-import type { JobJson } from "../protocol/control.js";
+import type { InstanceJson, JobJson } from "../protocol/control.js";
 import type { JobConfig } from "../protocol/jobspec.js";
 import type { JobStateName } from "../protocol/states.js";
+import type { JobSockets } from "../sockets/job-sockets.js";
 
-export interface JobRunnerHooks {
-  /** The spec to spawn with (a legacy loader is asked for exec and env before every start). */
-  prepare(
-    runner: JobRunner,
-  ): Promise<{ ok: true; config: JobConfig; options: SpawnOptions } | { ok: false; message: string }>;
-  /** Output pipes for an instance: one for logs.merge (stdout and stderr together), else two. */
-  pipes(count: number): Promise<OutputPipe[]>;
-  /** Runs one check of the live instance (a probe, or a request to the loader); null: skip, loader is down. */
-  check(runner: JobRunner, pid: number, instance: number, timeoutMs: number): Promise<CheckResult | null>;
-  /** Called after every transition that changed the state name or the pid. */
-  changed(runner: JobRunner, previous: JobStateName): void;
-  log(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>): void;
-  jobLog(runner: JobRunner): JobLog;
-  /** The instance was spawned or has exited (for state.json). */
-  instancesChanged(): void;
+/** The loader a job belongs to, as the runner sees it (a LoaderSlot). */
+export interface LoaderLink {
+  readonly path: string;
+  readonly dialect: LoaderDialect | null;
+  readonly dialectName: DialectName | null;
+}
+
+/** state.json (SPEC 9): an instance that cannot be recorded is not started. */
+export interface InstanceRecorder {
+  /** Writes every live instance now; the sentence saying why it could not, or null. */
+  saveNow(): string | null;
+  /** Writes soon, batched (after exits). */
+  saveSoon(): void;
+}
+
+export interface RunnerLog {
+  write(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>): void;
+}
+
+/** What changed in one transition: the job's state before, and each changed instance's state before. */
+export interface RunnerChange {
+  before: JobStateName;
+  instances: Array<{ index: number; before: JobStateName; pidBefore: number | null }>;
+}
+
+export interface LaunchPlan {
+  loader: LoaderLink;
+  sockets: JobSockets;
+  pipes: { take(count: number): Promise<OutputPipe[]> };
+  log: JobLog;
+  recorder: InstanceRecorder;
+  godLog: RunnerLog;
+  changed(runner: JobRunner, change: RunnerChange): void;
 }
 
 interface Live {
-  instance: number;
+  index: number;
+  run: number;
   pid: number;
   child: ChildProcess;
   exited: Promise<void>;
-  startTimeTicks: number | null;
+  startTime: number | null;
+  /** Identities of the program's files when it was spawned: a later change of one is a deploy. */
+  files: Map<string, string | null>;
 }
+
+const key = (index: number, run: number) => `${index}:${run}`;
 
 export class JobRunner {
   config: JobConfig;
-  loader: string;
-  model: JobModel = initialModel();
-  private readonly hooks: JobRunnerHooks;
-  private backoffTimer: NodeJS.Timeout | null = null;
-  private checkTimer: NodeJS.Timeout | null = null;
-  private checkInFlight = false;
-  private checkInstance = 0;
-  private spawning = false;
-  private readonly queued: JobEvent[] = [];
-  private readonly lives = new Map<number, Live>();
+  model: JobModel;
+  /** How long the last check took, for /metrics. */
+  checkLatencyMs: number | null = null;
+  private policy: InstancePolicy;
+  private readonly plan: LaunchPlan;
+  private readonly lives = new Map<string, Live>();
+  private readonly checkTimers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly watchers = new Set<() => void>();
-  private reloading: Promise<string | null> | null = null;
-  private candidateDone: (reason: string | null) => void = () => {};
 
-  constructor(config: JobConfig, loader: string, hooks: JobRunnerHooks) {
+  constructor(config: JobConfig, plan: LaunchPlan) {
     this.config = config;
-    this.loader = loader;
-    this.hooks = hooks;
+    this.plan = plan;
+    this.policy = policyOf(config, plan.loader.dialectName === "legacy");
+    this.model = initialJob(desiredOf(config));
   }
 
   get name(): string {
     return this.config.name;
   }
 
-  get state(): JobStateName {
-    return this.model.state.type;
+  get loader(): LoaderLink {
+    return this.plan.loader;
   }
 
-  /** Running instances with their process groups, for state.json. */
-  instances(): Array<{ pid: number; pgid: number; instance: number; startTime: number | null }> {
+  get sockets(): JobSockets {
+    return this.plan.sockets;
+  }
+
+  get state(): JobStateName {
+    return jobState(this.model);
+  }
+
+  /** A new spec from the loader (same name). The instance count follows it unless `god scale` set one since. */
+  update(config: JobConfig, deps: Deps): void {
+    const before = desiredOf(this.config);
+    this.config = config;
+    this.policy = policyOf(config, this.plan.loader.dialectName === "legacy");
+    this.plan.log.setConfig(config.logs);
+    const desired = desiredOf(config);
+    if (desired !== before && desired !== this.model.desired)
+      this.dispatch({ type: "scale", count: desired, deps });
+  }
+
+  /** Every live process with its group, for state.json and metrics. */
+  instances(): Array<{
+    pid: number;
+    pgid: number;
+    instance: number;
+    index: number;
+    startTime: number | null;
+  }> {
     return [...this.lives.values()].map((l) => ({
       pid: l.pid,
       pgid: l.pid,
-      instance: l.instance,
-      startTime: l.startTimeTicks,
+      instance: l.run,
+      index: l.index,
+      startTime: l.startTime,
     }));
   }
 
   dispatch(event: JobEvent): void {
-    if (this.spawning) {
-      this.queued.push(event);
-      return;
-    }
     const before = this.model;
-    const outcome = transition(before, event, this.config, Date.now());
-    this.model = outcome.model;
-    for (const effect of outcome.effects) this.apply(effect);
-    this.afterChange(before);
+    const out = jobTransition(before, event, this.policy, Date.now());
+    this.model = out.model;
+    for (const { index, effect } of out.effects) this.apply(index, effect);
+    if (out.changed.length > 0) {
+      const change: RunnerChange = {
+        before: jobState(before),
+        instances: out.changed.map((index) => {
+          const inst = before.instances[index];
+          return {
+            index,
+            before: inst?.state.type ?? "stopped",
+            pidBefore: (inst && liveProc(inst.state)?.pid) ?? null,
+          };
+        }),
+      };
+      this.plan.changed(this, change);
+    }
+    for (const watcher of [...this.watchers]) watcher();
+  }
+
+  /** Calls `fn` after every dispatch until the returned function is called. */
+  watch(fn: () => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
   }
 
   /** Resolves when `done` returns a value for the current model, or after timeoutMs with null. */
@@ -97,312 +167,339 @@ export class JobRunner {
     const now = done(this);
     if (now !== null) return Promise.resolve(now);
     return new Promise((resolve) => {
-      const watcher = () => {
+      const stop = this.watch(() => {
         const value = done(this);
         if (value === null) return;
         cleanup();
         resolve(value);
-      };
+      });
       const timer = setTimeout(() => {
         cleanup();
         resolve(null);
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
-        this.watchers.delete(watcher);
+        stop();
       };
-      this.watchers.add(watcher);
     });
   }
 
-  /** Resolves once no instance of this job is alive. */
+  /** Resolves once no process of this job is alive. */
   async allExited(): Promise<void> {
     await Promise.all([...this.lives.values()].map((l) => l.exited));
   }
 
-  /** Kills every live instance's group at once (second SIGTERM, fatal error). */
+  /** SIGKILL to every process group now (second SIGTERM, god exiting). */
   killNow(): void {
     for (const live of this.lives.values()) stopGroup(live.pid, "SIGKILL", 0, live.exited);
     this.clearTimers();
   }
 
   clearTimers(): void {
-    if (this.backoffTimer) clearTimeout(this.backoffTimer);
-    if (this.checkTimer) clearTimeout(this.checkTimer);
-    this.backoffTimer = null;
-    this.checkTimer = null;
+    for (const timer of [...this.checkTimers.values(), ...this.timers.values()]) clearTimeout(timer);
+    this.checkTimers.clear();
+    this.timers.clear();
   }
 
-  /** Runs the check now, outside the schedule (`god check`); the result also counts for the state. */
-  async checkNow(): Promise<CheckResult> {
-    const run = liveInstance(this.model.state);
-    if (!run)
+  /**
+   * The first program file whose identity changed since a live process of this job was spawned with it (a
+   * deploy, SPEC 2), or null.
+   */
+  deployedFile(config: JobConfig): string | null {
+    for (const inst of this.model.instances) {
+      const proc = liveProc(inst.state);
+      const live = proc?.pid ? this.lives.get(key(inst.index, proc.run)) : undefined;
+      if (!live) continue;
+      const now = identitiesOf(programFiles(config.exec, config.env, config.cwd));
+      for (const [file, identity] of now) {
+        if (live.files.has(file) && live.files.get(file) !== identity) return file;
+      }
+    }
+    return null;
+  }
+
+  /** Runs the check of instance `index` now, outside the schedule (`god check`); the result counts too. */
+  async checkNow(index = 0): Promise<CheckResult> {
+    const inst = this.model.instances[index];
+    const proc = inst ? liveProc(inst.state) : null;
+    if (!inst || !proc || proc.pid === null || inst.state.type === "stopping") {
       return {
         status: "fail",
-        message: `job "${this.name}" has no running instance (${this.state})`,
+        message: `job "${this.name}" has no running instance (${inst?.state.type ?? "stopped"})`,
         nextMs: null,
       };
+    }
     if (!this.config.check)
       return { status: "ok", message: "the job has no check; its process is running", nextMs: null };
-    const result = await this.hooks.check(this, run.pid, run.instance, this.config.check.timeoutMs);
-    if (result === null)
+    const verdict = await this.runCheck(index, proc.run, proc.pid);
+    if (verdict.type === "skip") {
       return { status: "fail", message: "the loader is down; its checks are paused", nextMs: null };
-    this.dispatch({ type: "check", instance: run.instance, status: result.status, message: result.message });
+    }
+    const { result, noCheck } = verdict;
+    this.dispatch({
+      type: "instance",
+      index,
+      event: { type: "check", run: proc.run, ...result, nextMs: null, noCheck },
+    });
     return result;
   }
 
   toJson(): JobJson {
     const m = this.model;
-    const run = liveInstance(m.state);
     const now = Date.now();
+    const instances = m.instances.map((inst) => instanceJson(inst, now));
+    const first = instances[0]!;
+    const lastExit = m.instances
+      .map((i) => i.lastExit)
+      .filter((e) => e !== null)
+      .sort((a, b) => b.atMs - a.atMs)[0];
     return {
       name: this.name,
-      state: m.state.type,
-      want: m.want,
-      pid: run?.pid ?? null,
-      instance: run?.instance ?? null,
-      restarts: m.restarts,
-      uptimeMs: run ? now - run.spawnedAtMs : null,
-      loader: this.loader,
-      check: m.lastCheck
-        ? {
-            status: m.lastCheck.status,
-            message: m.lastCheck.message,
-            at: new Date(m.lastCheck.atMs).toISOString(),
-          }
-        : null,
-      lastExit: m.lastExit
-        ? { code: m.lastExit.code, signal: m.lastExit.signal, at: new Date(m.lastExit.atMs).toISOString() }
-        : null,
-      reason: this.reason(),
+      state: jobState(m),
+      want: m.instances.some((i) => i.want === "up") ? "up" : "down",
+      pid: first.pid,
+      instance: first.instance,
+      restarts: m.instances.reduce((sum, i) => sum + i.restarts, 0),
+      uptimeMs: first.uptimeMs,
+      loader: this.plan.loader.path,
+      check: first.check,
+      lastExit: lastExit ? exitJson(lastExit) : null,
+      reason: first.reason,
+      instances,
     };
   }
 
-  private reason(): string | null {
-    const s = this.model.state;
-    switch (s.type) {
-      case "waiting":
-        return s.reason;
-      case "backoff":
-        return `${s.reason}; next start in ${Math.max(0, s.untilMs - Date.now())} ms`;
-      case "failed":
-        return s.reason;
-      case "starting":
-      case "running":
-      case "degraded":
-      case "stopping":
-      case "stopped":
-      case "exited":
-        return this.model.note;
-    }
-  }
+  // ---- effects -------------------------------------------------------------------------------------------
 
-  private apply(effect: Effect): void {
+  private apply(index: number, effect: Effect): void {
     switch (effect.type) {
       case "spawn":
-        this.spawn(effect.instance);
+        void this.launch(index, effect.run);
         return;
-      case "kill": {
-        const live = this.lives.get(effect.instance);
-        if (live) stopGroup(live.pid, effect.signal, effect.timeoutMs, live.exited);
+      case "kill":
+        void this.kill(index, effect);
+        return;
+      case "check":
+        this.armCheck(index, effect.run, effect.delayMs);
+        return;
+      case "cancelCheck":
+        this.clear(this.checkTimers, key(index, effect.run));
+        return;
+      case "timer": {
+        const name = `${index}:${effect.timer}:${effect.run}`;
+        this.clear(this.timers, name);
+        const timer = setTimeout(() => {
+          this.timers.delete(name);
+          this.dispatch({
+            type: "instance",
+            index,
+            event:
+              effect.timer === "backoff"
+                ? { type: "backoffElapsed" }
+                : { type: "readyTimeout", run: effect.run },
+          });
+        }, effect.delayMs);
+        this.timers.set(name, timer);
         return;
       }
-      case "schedule":
-        if (this.backoffTimer) clearTimeout(this.backoffTimer);
-        this.backoffTimer = setTimeout(() => {
-          this.backoffTimer = null;
-          this.dispatch({ type: "backoffElapsed" });
-        }, effect.delayMs);
-        return;
-      case "spawnCandidate":
-        void this.runCandidate(effect.instance);
-        return;
-      case "cancelSchedule":
-        if (this.backoffTimer) clearTimeout(this.backoffTimer);
-        this.backoffTimer = null;
+      case "cancelTimer":
+        this.clear(this.timers, `${index}:${effect.timer}:${effect.run}`);
         return;
     }
   }
 
-  private spawn(instance: number): void {
-    this.spawning = true;
-    void this.launch(instance).then((result) => {
-      this.spawning = false;
-      if (!result.ok) {
-        this.hooks.log("error", `job ${this.name} could not start: ${result.message}`, { job: this.name });
-        this.dispatch({ type: "spawnFailed", message: result.message });
-      } else {
-        this.dispatch({ type: "spawned", pid: result.pid });
-      }
-      this.drain();
-    });
+  private clear(timers: Map<string, NodeJS.Timeout>, name: string): void {
+    const timer = timers.get(name);
+    if (timer) clearTimeout(timer);
+    timers.delete(name);
   }
 
-  /** Prepares and spawns one instance, attaches its output and reports its exit as an event. */
-  private async launch(
-    instance: number,
-  ): Promise<{ ok: true; pid: number } | { ok: false; message: string }> {
-    const prepared = await this.hooks.prepare(this);
-    if (!prepared.ok) return prepared;
-    const merge = prepared.config.logs.merge;
-    const pipes = await this.hooks.pipes(merge ? 1 : 2).catch(() => null);
+  /** Prepares and spawns process `run` of instance `index`, attaches its output and reports the outcome. */
+  private async launch(index: number, run: number): Promise<void> {
+    const failed = (message: string) => {
+      this.plan.godLog.write("error", `job ${this.label(index)} could not start: ${message}`, {
+        job: this.name,
+      });
+      this.dispatch({ type: "instance", index, event: { type: "spawnFailed", run, message } });
+    };
+    const dialect = this.plan.loader.dialect;
+    const prepared = dialect
+      ? await dialect.prepareSpawn(this.config)
+      : { ok: true as const, config: this.config };
+    if (!prepared.ok) return failed(prepared.message);
+    // A stop that came while the loader was asked: nothing is spawned for a process nobody waits for.
+    if (!this.awaits(index, run)) return failed("stopped before it was spawned");
+    const config = prepared.config;
+    const held = await this.plan.sockets.hold(config.listen);
+    if ("error" in held) return failed(held.error);
+    const unrecorded = this.plan.recorder.saveNow();
+    if (unrecorded !== null) return failed(unrecorded);
+    const merge = config.logs.merge;
+    const pipes = await this.plan.pipes.take(merge ? 1 : 2).catch(() => null);
     const [out, err] = pipes ?? [];
-    const outFds: [number, number] | undefined = out ? [out.writeFd, (err ?? out).writeFd] : undefined;
-    const result = await spawnInstance(
-      prepared.config,
-      outFds ? { ...prepared.options, outFds } : prepared.options,
-    );
+    const env: Record<string, string> = { GOD_INSTANCE: String(index), NODE_APP_INSTANCE: String(index) };
+    if (held.length > 0) {
+      env["LISTEN_FDS"] = String(held.length);
+      env["LISTEN_FDNAMES"] = held.map((h) => h.name).join(":");
+    }
+    const result = await spawnInstance(config, {
+      extraEnv: env,
+      extraFds: held.map((h) => h.fd),
+      ...(out ? { outFds: [out.writeFd, (err ?? out).writeFd] as [number, number] } : {}),
+    });
     for (const pipe of pipes ?? []) pipe.closeWriteEnd();
     if (!result.ok) {
       for (const pipe of pipes ?? []) pipe.readable.destroy();
-      return result;
+      return failed(result.message);
     }
     const { child, pid } = result;
     const exited = new Promise<void>((resolve) => {
       child.once("exit", (code, signal) => {
         // The group lives as long as its leader: whatever the instance left behind goes with it.
         signalGroup(pid, "SIGKILL");
-        this.lives.delete(instance);
-        this.hooks.instancesChanged();
+        this.lives.delete(key(index, run));
+        this.plan.recorder.saveSoon();
         resolve();
-        this.dispatch({ type: "exit", instance, code, signal });
+        this.plan.loader.dialect?.exited(this.name, code);
+        this.dispatch({ type: "instance", index, event: { type: "exit", run, code, signal } });
       });
     });
-    // Read once here, not at every write of state.json: it names this process for a later god.
-    this.lives.set(instance, { instance, pid, child, exited, startTimeTicks: processStartTime(pid) });
+    const files = identitiesOf(programFiles(config.exec, config.env, config.cwd));
+    this.lives.set(key(index, run), {
+      index,
+      run,
+      pid,
+      child,
+      exited,
+      startTime: processStartTime(pid),
+      files,
+    });
     const streams = out
       ? { out: out.readable, err: merge ? null : (err?.readable ?? null) }
       : { out: child.stdout!, err: child.stderr };
-    void this.hooks.jobLog(this).attach(pid, streams);
-    this.hooks.instancesChanged();
-    return { ok: true, pid };
-  }
-
-  /**
-   * Reload by "replace": the candidate runs beside the live instance on the same sockets; once its check says
-   * ready (at once without a check) it becomes the live instance and the old one is stopped. A candidate that
-   * exits or is not ready in time is stopped and the old instance keeps serving. Resolves with the reason of
-   * a failure, or null.
-   */
-  reloadReplace(): Promise<string | null> {
-    if (this.reloading) return this.reloading;
-    const s = this.model.state;
-    if (s.type !== "running" && s.type !== "degraded") {
-      this.dispatch({ type: "restart", depsReady: true, depsReason: null });
-      return Promise.resolve(null);
+    void this.plan.log.attach(pid, streams);
+    const problem = this.plan.recorder.saveNow();
+    if (problem !== null) {
+      // Never run what the next god could not find: the process goes at once.
+      signalGroup(pid, "SIGKILL");
+      return failed(problem);
     }
-    this.reloading = new Promise<string | null>((resolve) => {
-      this.candidateDone = resolve;
-    }).finally(() => {
-      this.reloading = null;
-    });
-    this.dispatch({ type: "reload" });
-    return this.reloading;
+    this.dispatch({ type: "instance", index, event: { type: "spawned", run, pid } });
   }
 
-  private async runCandidate(instance: number): Promise<void> {
-    const done = this.candidateDone;
-    const finish = (reason: string | null) => {
-      if (reason !== null)
-        this.hooks.log("error", `job ${this.name}: reload failed: ${reason}`, { job: this.name });
-      else
-        this.hooks.log("info", `job ${this.name} reloaded: instance ${instance} replaced the old one`, {
-          job: this.name,
-        });
-      done(reason);
-    };
-    const launched = await this.launch(instance);
-    if (!launched.ok) return finish(`the new instance could not start: ${launched.message}`);
-    const live = this.lives.get(instance);
-    const check = this.config.check;
-    const deadline = Date.now() + (check ? check.graceMs + check.timeoutMs : 0);
-    let why: string | null = null;
-    for (let i = 0; check !== null && i < 1_000_000; i++) {
-      if (!this.lives.has(instance)) {
-        why = "the new instance exited before it was ready";
-        break;
-      }
-      if (this.model.want === "down" || this.state === "stopping" || this.state === "stopped") {
-        why = "the job was stopped during the reload";
-        break;
-      }
-      const result = await this.hooks.check(this, launched.pid, instance, check.timeoutMs);
-      if (result && (result.status === "ok" || result.status === "degraded")) break;
-      if (Date.now() >= deadline) {
-        why = `the new instance was not ready within ${check.graceMs + check.timeoutMs} ms (last check: ${result?.message ?? result?.status ?? "loader down"})`;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, Math.min(check.intervalMs, 250)));
-    }
-    if (why === null && !this.lives.has(instance)) why = "the new instance exited before it was ready";
-    if (why === null) {
-      this.dispatch({ type: "replaced", pid: launched.pid, instance });
-      const adopted = liveInstance(this.model.state)?.instance === instance;
-      if (adopted) return finish(null);
-      why = `the job became ${this.state} during the reload`;
-    }
-    if (live && this.lives.has(instance))
-      stopGroup(live.pid, this.config.stop.signal, this.config.stop.timeoutMs, live.exited);
-    finish(why);
+  private awaits(index: number, run: number): boolean {
+    const inst = this.model.instances[index];
+    return inst !== undefined && awaitsSpawn(inst, run);
   }
 
-  private drain(): void {
-    while (!this.spawning && this.queued.length > 0) this.dispatch(this.queued.shift()!);
-  }
-
-  private afterChange(before: JobModel): void {
-    const prevRun = liveInstance(before.state);
-    const run = liveInstance(this.model.state);
-    if (before.state.type !== this.model.state.type || prevRun?.pid !== run?.pid) {
-      this.hooks.changed(this, before.state.type);
-    }
-    this.scheduleChecks();
-    for (const watcher of [...this.watchers]) watcher();
-  }
-
-  /** One check loop per live instance, at most one check in flight. */
-  private scheduleChecks(): void {
-    const s = this.model.state;
-    const check = this.config.check;
-    const active = check && (s.type === "starting" || s.type === "running" || s.type === "degraded");
-    if (!active) {
-      if (this.checkTimer) clearTimeout(this.checkTimer);
-      this.checkTimer = null;
-      this.checkInstance = 0;
+  private async kill(index: number, effect: Extract<Effect, { type: "kill" }>): Promise<void> {
+    const live = this.lives.get(key(index, effect.run));
+    if (!live) return;
+    const dialect = effect.ask ? this.plan.loader.dialect : null;
+    const plan = dialect ? await dialect.stopPlan(this.name, live.pid) : ({ by: "god" } as const);
+    if (plan.by === "god") {
+      stopGroup(live.pid, effect.signal, effect.timeoutMs, live.exited);
       return;
     }
-    if (this.checkInstance === s.instance) return;
-    this.checkInstance = s.instance;
-    if (this.checkTimer) clearTimeout(this.checkTimer);
-    this.armCheck(Math.min(check.intervalMs, 1000));
+    this.plan.godLog.write("info", `job ${this.label(index)}: its loader stops pid ${live.pid} itself`, {
+      job: this.name,
+      killAfterMs: plan.killAfterMs,
+    });
+    const timer = setTimeout(() => signalGroup(live.pid, "SIGKILL"), plan.killAfterMs);
+    void live.exited.then(() => clearTimeout(timer));
   }
 
-  private armCheck(delayMs: number): void {
-    const instance = this.checkInstance;
-    this.checkTimer = setTimeout(() => {
-      this.checkTimer = null;
-      void this.runScheduledCheck(instance);
+  private armCheck(index: number, run: number, delayMs: number): void {
+    const name = key(index, run);
+    this.clear(this.checkTimers, name);
+    const timer = setTimeout(() => {
+      this.checkTimers.delete(name);
+      const live = this.lives.get(name);
+      if (!live) return;
+      void this.runCheck(index, run, live.pid).then((verdict) => {
+        const event =
+          verdict.type === "skip"
+            ? ({ type: "checkSkipped", run, nextMs: verdict.nextMs } as const)
+            : ({ type: "check", run, ...verdict.result, noCheck: verdict.noCheck } as const);
+        this.dispatch({ type: "instance", index, event });
+      });
     }, delayMs);
+    this.checkTimers.set(name, timer);
   }
 
-  private async runScheduledCheck(instance: number): Promise<void> {
+  /** One check: a probe god runs itself, or a question to the loader (no verdict while it is down). */
+  private async runCheck(index: number, run: number, pid: number): Promise<CheckVerdict> {
     const check = this.config.check;
-    const s = this.model.state;
-    if (!check || this.checkInstance !== instance || this.checkInFlight) return;
-    if (s.type !== "starting" && s.type !== "running" && s.type !== "degraded") return;
-    this.checkInFlight = true;
-    let result: CheckResult | null;
-    try {
-      result = await this.hooks.check(this, s.pid, instance, check.timeoutMs);
-    } finally {
-      this.checkInFlight = false;
+    if (!check) return { type: "skip", nextMs: null };
+    const startedMs = performance.now();
+    let verdict: CheckVerdict;
+    if (check.probe !== null) {
+      const result = await runProbe(check.probe, check.timeoutMs);
+      verdict = { type: "result", result: { ...result, nextMs: null }, noCheck: false };
+    } else {
+      const dialect = this.plan.loader.dialect;
+      verdict = dialect
+        ? await dialect.check(this.name, { pid, instance: run, index }, check.timeoutMs)
+        : { type: "skip", nextMs: null };
     }
-    if (this.checkInstance !== instance) return;
-    if (result !== null)
-      this.dispatch({ type: "check", instance, status: result.status, message: result.message });
-    if (this.checkInstance !== instance || this.checkTimer) return;
-    const ready = this.model.state.type === "running" || this.model.state.type === "degraded";
-    const interval = ready ? check.intervalMs : Math.min(check.intervalMs, 1000);
-    this.armCheck(result?.nextMs ?? interval);
+    if (verdict.type === "result") this.checkLatencyMs = performance.now() - startedMs;
+    return verdict;
+  }
+
+  private label(index: number): string {
+    return this.model.desired > 1 || index > 0 ? `${this.name}:${index}` : this.name;
+  }
+}
+
+/** The instance count a spec asks for ("max": one per CPU). */
+export function desiredOf(config: JobConfig): number {
+  return config.instances === "max" ? availableParallelism() : config.instances;
+}
+
+function exitJson(e: { code: number | null; signal: string | null; atMs: number }) {
+  return { code: e.code, signal: e.signal, at: new Date(e.atMs).toISOString() };
+}
+
+function instanceJson(inst: InstanceModel, nowMs: number): InstanceJson {
+  const proc = liveProc(inst.state);
+  const pid = proc?.pid ?? null;
+  return {
+    index: inst.index,
+    pid,
+    instance: proc?.run ?? null,
+    state: inst.state.type,
+    want: inst.want,
+    restarts: inst.restarts,
+    uptimeMs: proc && pid !== null ? nowMs - proc.spawnedAtMs : null,
+    check: inst.lastCheck
+      ? {
+          status: inst.lastCheck.status,
+          message: inst.lastCheck.message,
+          at: new Date(inst.lastCheck.atMs).toISOString(),
+        }
+      : null,
+    lastExit: inst.lastExit ? exitJson(inst.lastExit) : null,
+    reason: reasonOf(inst, nowMs),
+    adopted: proc?.adopted ?? false,
+    processes: procsOf(inst).length,
+  };
+}
+
+function reasonOf(inst: InstanceModel, nowMs: number): string | null {
+  const s = inst.state;
+  switch (s.type) {
+    case "waiting":
+      return s.reason;
+    case "backoff":
+      return `${s.reason}; next start in ${Math.max(0, s.untilMs - nowMs)} ms`;
+    case "failed":
+      return s.reason;
+    case "starting":
+    case "running":
+    case "degraded":
+    case "stopping":
+    case "stopped":
+    case "exited":
+      return inst.note;
   }
 }

@@ -1,79 +1,102 @@
 // One loader file as god tracks it: its current process (if resident), a replacement being tried during a
-// reload, its state for `god loaders`, its last error, and the restart backoff (100 ms doubling to 30 s).
-// What a hello means for the jobs is decided by the supervisor; this file only manages the loader's life.
+// reload, its state for `god loaders`, its errors, and the restart backoff (100 ms doubling to 30 s, reset only
+// after the loader has stayed up or idle for 10 s since a good hello, SPEC 2). What a hello means for the jobs
+// is decided by the supervisor; this file only manages the loader's life.
 
-import { type AcceptedHello, LoaderConnection } from "../process/loader-connection.js";
-import type { LoaderJson } from "../protocol/control.js";
+import type { Words } from "../process/legacy-dialect.js";
+import { type AcceptedHello, LoaderConnection, MalformedBudget } from "../process/loader-connection.js";
+import type { DialectName, LoaderDialect } from "../process/loader-dialect.js";
 import type { LoaderStateName } from "../protocol/states.js";
 
-const BACKOFF_INITIAL_MS = 100;
-const BACKOFF_MAX_MS = 30_000;
+export const BACKOFF_INITIAL_MS = 100;
+export const BACKOFF_MAX_MS = 30_000;
+/** A loader up (or idle after a good hello) this long has its backoff reset. */
+export const STABLE_AFTER_MS = 10_000;
 
 export interface LoaderSlotHooks {
   /** Applies an accepted hello; returns whether the loader must stay resident. */
   hello(slot: LoaderSlot, hello: AcceptedHello): boolean;
   request(slot: LoaderSlot, method: string, params: unknown): unknown;
+  forward(slot: LoaderSlot, job: string, words: Words): void;
+  newLoaders(): void;
   log(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>): void;
   /** The slot's state changed (the loader came up, went idle, down or failed). */
   changed(slot: LoaderSlot): void;
 }
 
+type Trial = { connection: LoaderConnection; waiters: Array<(error: string | null) => void> };
+
 export class LoaderSlot {
   readonly path: string;
+  /** How the loader runs: `[path, "godv1"]`, or a built-in loader's argv for a configuration file. */
+  private readonly argv: string[] | undefined;
   state: LoaderStateName = "down";
+  /** The hello's job errors or the last failure; cleared by the next good hello. */
   error: string | null = null;
-  jobs: string[] = [];
-  dialect: "native" | "legacy" | null = null;
+  /** The last failure, kept after a good hello. */
+  lastError: string | null = null;
+  /** Restarts after a failure (not reloads). */
+  restarts = 0;
   /** The resident process, when state is "up". */
   current: LoaderConnection | null = null;
-  private trial: { connection: LoaderConnection; done: (error: string | null) => void } | null = null;
+  private lastDialect: DialectName | null = null;
+  private trial: Trial | null = null;
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | null = null;
+  private stableTimer: NodeJS.Timeout | null = null;
   private removed = false;
+  private readonly budget = new MalformedBudget();
   private readonly hooks: LoaderSlotHooks;
 
-  constructor(path: string, hooks: LoaderSlotHooks) {
+  constructor(path: string, hooks: LoaderSlotHooks, argv?: string[]) {
     this.path = path;
     this.hooks = hooks;
+    this.argv = argv;
   }
 
-  toJson(): LoaderJson {
-    return {
-      path: this.path,
-      pid: this.state === "up" ? (this.current?.pid ?? null) : null,
-      state: this.state,
-      dialect: this.dialect,
-      jobs: [...this.jobs],
-      error: this.error,
-    };
+  /** The dialect of the last process that said hello (an idle loader keeps it). */
+  get dialectName(): DialectName | null {
+    return this.current?.dialect?.name ?? this.lastDialect;
+  }
+
+  /** What god asks this loader's jobs through, while a process of it is resident and alive. */
+  get dialect(): LoaderDialect | null {
+    const c = this.current;
+    return c?.alive ? c.dialect : null;
   }
 
   /**
    * Starts a new loader process and applies its hello. While an older one is resident it keeps serving until
-   * the new hello is accepted; if the new one fails, the old one stays. Resolves with the error, or null.
+   * the new hello is accepted; if the new one fails, the old one stays. A load during another load replaces
+   * that trial, and both callers get the outcome of the last one. Resolves with the error, or null.
    */
   load(): Promise<string | null> {
     if (this.removed) return Promise.resolve("the loader was removed");
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    if (this.trial) void this.trial.connection.stop();
     return new Promise((done) => {
-      const connection: LoaderConnection = new LoaderConnection(this.path, {
-        onHello: (hello) => this.accepted(connection, hello),
-        onEnd: (reason) => this.ended(connection, reason),
-        onRequest: (method, params) => this.hooks.request(this, method, params),
-        onLog: (level, message) =>
-          this.hooks.log(level === "error" || level === "warn" ? level : "info", message, {
-            loader: this.path,
-          }),
-        onStderr: (line) => this.hooks.log("info", line, { loader: this.path, stream: "stderr" }),
-        onMalformed: (problem, excerpt) =>
-          this.hooks.log("warn", `loader ${this.path} sent a malformed line: ${problem}`, {
-            loader: this.path,
-            line: excerpt,
-          }),
-      });
-      this.trial = { connection, done };
+      const previous = this.trial;
+      const connection: LoaderConnection = new LoaderConnection(
+        this.path,
+        {
+          onHello: (hello) => this.accepted(connection, hello),
+          onEnd: (reason) => this.ended(connection, reason),
+          onRequest: (method, params) => this.hooks.request(this, method, params),
+          onForward: (job, words) => this.hooks.forward(this, job, words),
+          onNewLoaders: () => this.hooks.newLoaders(),
+          onLog: (level, message) => this.hooks.log(level, message, { loader: this.path }),
+          onStderr: (line) => this.hooks.log("info", line, { loader: this.path, stream: "stderr" }),
+          onMalformed: (problem, excerpt) =>
+            this.hooks.log("warn", `loader ${this.path} sent a malformed line: ${problem}`, {
+              loader: this.path,
+              line: excerpt,
+            }),
+        },
+        this.budget,
+        this.argv,
+      );
+      this.trial = { connection, waiters: [...(previous?.waiters ?? []), done] };
+      if (previous) void previous.connection.stop();
       connection.start();
     });
   }
@@ -81,10 +104,17 @@ export class LoaderSlot {
   /** Stops the loader for good (its file was removed, or god shuts down). */
   async remove(): Promise<void> {
     this.removed = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    const stops = [this.current?.stop(), this.trial?.connection.stop()];
-    await Promise.all(stops);
+    this.clearTimers();
+    const trial = this.trial;
+    this.trial = null;
+    for (const done of trial?.waiters ?? []) done("the loader was removed");
+    await Promise.all([this.current?.stop(), trial?.connection.stop()]);
+  }
+
+  /** SIGKILL to its processes now (god is about to exit). */
+  kill(): void {
+    this.current?.kill();
+    this.trial?.connection.kill();
   }
 
   private accepted(connection: LoaderConnection, hello: AcceptedHello): void {
@@ -94,20 +124,29 @@ export class LoaderSlot {
       return;
     }
     this.trial = null;
-    this.dialect = connection.dialect;
+    this.lastDialect = connection.dialect?.name ?? null;
     const previous = this.current;
+    this.current = connection;
+    this.error = null;
     const resident = this.hooks.hello(this, hello);
-    this.attempt = 0;
     if (previous && previous !== connection) void previous.stop();
-    if (resident) {
-      this.current = connection;
-      this.setState("up");
-    } else {
+    if (!resident) {
       this.current = null;
       void connection.release();
-      this.setState("idle");
     }
-    trial.done(null);
+    this.setState(resident ? "up" : "idle");
+    this.armStable(connection);
+    for (const done of trial.waiters) done(null);
+  }
+
+  /** The backoff resets once this hello has held for STABLE_AFTER_MS: up the whole time, or released idle. */
+  private armStable(connection: LoaderConnection): void {
+    if (this.stableTimer) clearTimeout(this.stableTimer);
+    this.stableTimer = setTimeout(() => {
+      this.stableTimer = null;
+      if (this.current === connection || (this.current === null && this.state === "idle")) this.attempt = 0;
+    }, STABLE_AFTER_MS);
+    this.stableTimer.unref();
   }
 
   private ended(connection: LoaderConnection, reason: string | null): void {
@@ -115,9 +154,9 @@ export class LoaderSlot {
     if (trial && trial.connection === connection) {
       // A start or reload that failed before its hello was accepted: the old process (if any) stays.
       this.trial = null;
-      this.dialect = connection.dialect ?? this.dialect;
       const error = reason ?? "exited before its hello";
       this.error = error;
+      this.lastError = error;
       this.hooks.log("error", `loader ${this.path} failed: ${error}`, { loader: this.path });
       if (!this.current) {
         this.setState(this.state === "idle" ? "idle" : "failed");
@@ -125,7 +164,7 @@ export class LoaderSlot {
       } else {
         this.hooks.changed(this);
       }
-      trial.done(error);
+      for (const done of trial.waiters) done(error);
       return;
     }
     if (connection !== this.current) return;
@@ -135,6 +174,7 @@ export class LoaderSlot {
       return;
     }
     this.error = reason;
+    this.lastError = reason;
     this.hooks.log("error", `loader ${this.path} ${reason}; its jobs keep running and it will be restarted`, {
       loader: this.path,
     });
@@ -144,12 +184,22 @@ export class LoaderSlot {
 
   private retry(): void {
     if (this.removed || this.state === "idle") return;
+    if (this.stableTimer) clearTimeout(this.stableTimer);
+    this.stableTimer = null;
     const delayMs = Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** this.attempt);
     this.attempt++;
+    this.restarts++;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       void this.load();
     }, delayMs);
+  }
+
+  private clearTimers(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.stableTimer) clearTimeout(this.stableTimer);
+    this.retryTimer = null;
+    this.stableTimer = null;
   }
 
   private setState(state: LoaderStateName): void {

@@ -14,6 +14,7 @@ import { ensureHome, homePaths, releaseLock, takeLock } from "./home.js";
 import { loaderIdentity, scanDir, watchDir } from "./loader-dir.js";
 import { PipePool } from "./pipe-pool.js";
 import { type InstanceRecord, readState, stopSurvivors, survivors, writeState } from "./state-file.js";
+import { StateRecorder } from "./state-recorder.js";
 import { Supervisor } from "./supervisor.js";
 
 export interface RunOptions {
@@ -84,29 +85,12 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     onError: (job, error) =>
       log.error(`the log of job ${job} could not be written: ${error.message}`, { job }),
   });
-  let stateQueued = false;
   const pipePool = new PipePool();
-  const supervisor: Supervisor = new Supervisor({
-    log,
-    pipes: (count) => pipePool.take(count),
-    jobLog: (job: string, config: JobConfig) => logs.jobLog(job, config.logs),
-    dropJobLog: (job) => {
-      void logs.remove(job);
-    },
-    instancesChanged: () => {
-      if (stateQueued) return;
-      stateQueued = true;
-      setImmediate(() => {
-        stateQueued = false;
-        saveState();
-      });
-    },
-  });
-  const saveState = () => {
-    const records: InstanceRecord[] = [];
+  const records = (): InstanceRecord[] => {
+    const out: InstanceRecord[] = [];
     for (const runner of supervisor.jobs.values()) {
       for (const live of runner.instances()) {
-        records.push({
+        out.push({
           job: runner.name,
           pid: live.pid,
           pgid: live.pgid,
@@ -116,11 +100,22 @@ export async function runDaemon(options: RunOptions): Promise<number> {
         });
       }
     }
-    try {
-      writeState(paths.state, records);
-    } catch (error) {
-      log.error(`could not write ${paths.state}: ${(error as Error).message}`, {});
-    }
+    return out;
+  };
+  const recorder = new StateRecorder(paths.state, records, (message) => log.error(message, {}));
+  const supervisor: Supervisor = new Supervisor({
+    log,
+    pipes: pipePool,
+    recorder,
+    jobLog: (job: string, config: JobConfig) => logs.jobLog(job, config.logs),
+    dropJobLog: (job) => {
+      void logs.remove(job);
+    },
+    reloadLoaders: () => void reloadAll(),
+  });
+  const saveState = () => {
+    const problem = recorder.saveNow();
+    if (problem !== null) log.error(problem, {});
   };
 
   let exitCode: number | null = null;

@@ -1,52 +1,58 @@
 // The supervisor: every job and every loader of one god. It turns hellos into jobs (unique names across
-// loaders, `after` checked, specs replaced on reload), answers the control actions, keeps `after` order at
-// start and its reverse at shutdown, and routes checks to probes or loaders.
+// loaders, `after` checked, specs replaced only as the harmless-reload rule says), answers the control actions
+// with the outcome core/outcome.ts decides, keeps `after` order at start and its reverse at shutdown, and
+// streams every change. Each job's life is its JobRunner's table; this file decides nothing about it.
 
 import { dependencyErrors, stopOrder, waitingFor } from "../core/dependencies.js";
-import type { JobModel } from "../core/job-state.js";
+import type { Deps } from "../core/instance-events.js";
+import { liveProc } from "../core/instance-state.js";
+import type { Command } from "../core/job-model.js";
+import { commandOutcome, type Failure, type PendingCommand } from "../core/outcome.js";
+import { replaceReason } from "../core/redeploy.js";
 import type { GodLog } from "../logs/god-log.js";
 import type { JobLog } from "../logs/job-log.js";
 import type { OutputPipe } from "../logs/output-pipe.js";
-import type { AcceptedHello, JobEventParams } from "../process/loader-connection.js";
-import { runProbe } from "../process/probe.js";
-import { signalGroup } from "../process/signal-group.js";
-import type { SpawnOptions } from "../process/spawn-instance.js";
-import type { CheckResult } from "../protocol/check-result.js";
-import type { CheckJson, JobJson, LoaderJson, LoadersJson, StatusJson } from "../protocol/control.js";
+import { LegacyDialect, type Words } from "../process/legacy-dialect.js";
+import type { AcceptedHello } from "../process/loader-connection.js";
+import type {
+  CheckJson,
+  JobJson,
+  LoaderJson,
+  LoadersJson,
+  StatusJson,
+  SupervisorChange,
+} from "../protocol/control.js";
 import { ErrorCode, GodError } from "../protocol/errors.js";
+import type { JobEventParams } from "../protocol/job-event.js";
 import type { JobConfig } from "../protocol/jobspec.js";
-import type { JobStateName } from "../protocol/states.js";
-import { type HeldSocket, holdSocket } from "../sockets/held-socket.js";
-import { JobRunner } from "./job-runner.js";
+import { JobSockets } from "../sockets/job-sockets.js";
+import { type InstanceRecorder, JobRunner, type RunnerChange } from "./job-runner.js";
 import { LoaderSlot } from "./loader-slot.js";
+
+export type { SupervisorChange } from "../protocol/control.js";
 
 export interface SupervisorOptions {
   log: GodLog;
   jobLog: (job: string, config: JobConfig) => JobLog;
   dropJobLog: (job: string) => void;
-  instancesChanged: () => void;
-  pipes: (count: number) => Promise<OutputPipe[]>;
+  recorder: InstanceRecorder;
+  pipes: { take(count: number): Promise<OutputPipe[]> };
+  /** `@newLoaders` from a legacy check: rescan and reload every loader. */
+  reloadLoaders: () => void;
 }
 
+/** How long a command waits for its outcome, past the job's own stop timeout and check grace. */
 const WAIT_CAP_MS = 60_000;
 /** At shutdown, how long past its stop timeout a job may take to settle (a start being prepared, say). */
 const SETTLE_MARGIN_MS = 10_000;
-
-export type SupervisorChange =
-  | { type: "job"; job: JobJson }
-  | { type: "removed"; name: string }
-  | { type: "loader"; loader: LoaderJson };
+const LOADER_METHODS = new Set(["start", "stop", "restart", "reload"]);
 
 export class Supervisor {
   readonly jobs = new Map<string, JobRunner>();
   readonly loaders = new Map<string, LoaderSlot>();
   private readonly options: SupervisorOptions;
   private shuttingDown = false;
-  private readonly sockets = new Map<string, { key: string; held: HeldSocket[] }>();
-  private readonly socketQueue = new Map<string, Promise<void>>();
   private readonly listeners = new Set<(change: SupervisorChange) => void>();
-  /** How long each job's last check took, for /metrics. */
-  readonly checkLatencyMs = new Map<string, number>();
 
   constructor(options: SupervisorOptions) {
     this.options = options;
@@ -56,7 +62,7 @@ export class Supervisor {
     return this.options.log;
   }
 
-  /** Every job state change and loader change, as it happens (for the HTTP event stream). */
+  /** Every job state change and loader change, as it happens (event streams). */
   subscribe(fn: (change: SupervisorChange) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -68,18 +74,25 @@ export class Supervisor {
 
   // ---- loaders ------------------------------------------------------------------------------------------
 
-  addLoader(path: string): LoaderSlot {
+  /** `argv` runs the loader when it is not `PATH godv1` (a built-in loader of a configuration file). */
+  addLoader(path: string, argv?: string[]): LoaderSlot {
     const existing = this.loaders.get(path);
     if (existing) return existing;
-    const slot = new LoaderSlot(path, {
-      hello: (s, hello) => this.applyHello(s, hello),
-      request: (s, method, params) => this.loaderRequest(s, method, params),
-      log: (level, msg, fields) => this.log.write(level, msg, fields),
-      changed: (s) => {
-        this.log.info(`loader ${s.path} is ${s.state}`, { loader: s.path, state: s.state });
-        this.emit({ type: "loader", loader: s.toJson() });
+    const slot = new LoaderSlot(
+      path,
+      {
+        hello: (s, hello) => this.applyHello(s, hello),
+        request: (s, method, params) => this.loaderRequest(s, method, params),
+        forward: (s, job, words) => this.forward(s, job, words),
+        newLoaders: () => this.options.reloadLoaders(),
+        log: (level, msg, fields) => this.log.write(level, msg, fields),
+        changed: (s) => {
+          this.log.info(`loader ${s.path} is ${s.state}`, { loader: s.path, state: s.state });
+          this.emit({ type: "loader", loader: this.loaderJson(s) });
+        },
       },
-    });
+      argv,
+    );
     this.loaders.set(path, slot);
     return slot;
   }
@@ -89,11 +102,31 @@ export class Supervisor {
     if (!slot) return;
     this.loaders.delete(path);
     await slot.remove();
-    await Promise.all(slot.jobs.map((name) => this.removeJob(name, `its loader ${path} was removed`)));
+    await Promise.all(this.jobsOf(slot).map((r) => this.removeJob(r.name, `its loader ${path} was removed`)));
+  }
+
+  /** The jobs a loader owns: recorded once, on each job. */
+  private jobsOf(slot: LoaderSlot): JobRunner[] {
+    return [...this.jobs.values()].filter((r) => r.loader === slot);
+  }
+
+  loaderJson(slot: LoaderSlot): LoaderJson {
+    return {
+      path: slot.path,
+      pid: slot.state === "up" ? (slot.current?.pid ?? null) : null,
+      state: slot.state,
+      dialect: slot.dialectName,
+      jobs: this.jobsOf(slot)
+        .map((r) => r.name)
+        .sort(),
+      error: slot.error,
+      restarts: slot.restarts,
+      lastError: slot.lastError,
+    };
   }
 
   loadersJson(): LoadersJson {
-    return { loaders: [...this.loaders.values()].map((s) => s.toJson()) };
+    return { loaders: [...this.loaders.values()].map((s) => this.loaderJson(s)) };
   }
 
   /** Turns an accepted hello into jobs; returns whether the loader must stay resident. */
@@ -102,17 +135,15 @@ export class Supervisor {
     const accepted = new Map<string, JobConfig>();
     for (const config of hello.jobs) {
       const owner = this.jobs.get(config.name)?.loader;
-      if (owner !== undefined && owner !== slot.path) {
+      if (owner !== undefined && owner !== slot) {
         errors.push(
-          `job "${config.name}" is already declared by loader ${owner}; rename it in one of the two loaders`,
+          `job "${config.name}" is already declared by loader ${owner.path}; rename it in one of the two loaders`,
         );
         continue;
       }
       accepted.set(config.name, config);
     }
-    const elsewhere = new Set(
-      [...this.jobs.values()].filter((r) => r.loader !== slot.path).map((r) => r.name),
-    );
+    const elsewhere = new Set([...this.jobs.values()].filter((r) => r.loader !== slot).map((r) => r.name));
     const graph = new Map([...accepted.values()].map((c) => [c.name, c.after]));
     for (const [name, message] of dependencyErrors(graph, elsewhere)) {
       accepted.delete(name);
@@ -122,135 +153,58 @@ export class Supervisor {
     const kept = new Set<string>();
     for (const jobError of hello.jobErrors) {
       errors.push(jobError.message);
-      if (jobError.name !== null && this.jobs.get(jobError.name)?.loader === slot.path)
-        kept.add(jobError.name);
+      if (jobError.name !== null && this.jobs.get(jobError.name)?.loader === slot) kept.add(jobError.name);
     }
-    for (const name of slot.jobs) {
-      if (!accepted.has(name) && !kept.has(name) && this.jobs.get(name)?.loader === slot.path) {
-        void this.removeJob(name, `loader ${slot.path} no longer declares it`);
+    for (const runner of this.jobsOf(slot)) {
+      if (!accepted.has(runner.name) && !kept.has(runner.name)) {
+        void this.removeJob(runner.name, `loader ${slot.path} no longer declares it`);
       }
     }
     // Dependencies first, so a job that starts at once never finds what it waits for undeclared.
-    const declareOrder = stopOrder(graph).reverse().flat();
-    for (const name of declareOrder) if (accepted.has(name)) this.upsertJob(slot.path, accepted.get(name)!);
-    slot.jobs = [...accepted.keys(), ...kept].sort();
+    for (const name of stopOrder(graph).reverse().flat()) {
+      const config = accepted.get(name);
+      if (config) this.upsertJob(slot, config);
+    }
     slot.error = errors.length > 0 ? errors.join("; ") : null;
     for (const error of errors) this.log.error(`loader ${slot.path}: ${error}`, { loader: slot.path });
-    this.log.info(`loader ${slot.path} declared ${slot.jobs.length} job(s)`, {
+    const names = [...accepted.keys(), ...kept].sort();
+    this.log.info(`loader ${slot.path} declared ${names.length} job(s)`, {
       loader: slot.path,
       name: hello.loader.name,
       version: hello.loader.version,
-      jobs: slot.jobs,
+      jobs: names,
     });
     return [...accepted.values()].some(
       (c) => (c.check !== null && c.check.probe === null) || c.events.length > 0,
     );
   }
 
-  private upsertJob(loader: string, config: JobConfig): void {
+  private upsertJob(slot: LoaderSlot, config: JobConfig): void {
     const existing = this.jobs.get(config.name);
     if (!existing) {
-      const runner = new JobRunner(config, loader, {
-        prepare: (r) => this.prepare(r),
-        pipes: (count) => this.options.pipes(count),
-        check: (r, pid, instance, timeoutMs) => {
-          const startedMs = performance.now();
-          return this.runCheck(r, pid, instance, timeoutMs).then((result) => {
-            if (result !== null) this.checkLatencyMs.set(r.name, performance.now() - startedMs);
-            return result;
-          });
-        },
-        changed: (r, previous) => this.jobChanged(r, previous),
-        log: (level, msg, fields) => this.log.write(level, msg, fields),
-        jobLog: (r) => this.options.jobLog(r.name, r.config),
-        instancesChanged: () => this.options.instancesChanged(),
+      const runner = new JobRunner(config, {
+        loader: slot,
+        sockets: new JobSockets(config.name, this.log),
+        pipes: this.options.pipes,
+        log: this.options.jobLog(config.name, config),
+        recorder: this.options.recorder,
+        godLog: this.log,
+        changed: (r, change) => this.jobChanged(r, change),
       });
       this.jobs.set(config.name, runner);
-      this.log.info(`job ${config.name} declared`, { job: config.name, loader });
-      if (config.auto && !this.shuttingDown) this.startJob(runner);
+      this.log.info(`job ${config.name} declared`, { job: config.name, loader: slot.path });
+      this.emit({ type: "job", job: runner.toJson() });
+      if (config.auto && !this.shuttingDown) this.command(runner, "start", null, "auto");
       return;
     }
     const before = existing.config;
-    existing.config = config;
-    existing.loader = loader;
-    this.options.jobLog(config.name, config);
-    const changed = (["exec", "env", "cwd", "listen"] as const).some(
-      (key) => JSON.stringify(before[key]) !== JSON.stringify(config[key]),
-    );
-    // A deploy that replaces the loader file also replaces a job whose program is that very file.
-    const deployed = config.exec.some((arg) => arg === loader);
+    const why = replaceReason(before, config, existing.deployedFile(config));
+    existing.update(config, this.deps(existing, config.after));
     const live = ["starting", "running", "degraded"].includes(existing.state);
-    if ((changed || deployed) && live && !this.shuttingDown) {
-      const why = changed ? "its spec changed" : `its program ${loader} was replaced`;
-      this.log.info(`job ${config.name}: ${why}; reloading it (${config.reload})`, { job: config.name });
-      void this.act("reload", config.name, true).catch((error: Error) =>
-        this.log.error(error.message, { job: config.name }),
-      );
+    if (why !== null && live && !this.shuttingDown) {
+      this.log.info(`job ${config.name}: ${why}; replacing it (${config.reload})`, { job: config.name });
+      this.command(existing, "reload", null, why);
     }
-  }
-
-  /** What an instance is spawned with: the loader's last word on exec and env, and the held sockets. */
-  private async prepare(
-    r: JobRunner,
-  ): Promise<{ ok: true; config: JobConfig; options: SpawnOptions } | { ok: false; message: string }> {
-    const connection = this.loaders.get(r.loader)?.current;
-    const prepared = connection
-      ? await connection.prepareSpawn(r.config)
-      : { ok: true as const, config: r.config };
-    if (!prepared.ok) return prepared;
-    const held = await this.holdSockets(r.name, prepared.config.listen);
-    if ("error" in held) return { ok: false, message: held.error };
-    if (held.length === 0) return { ...prepared, options: {} };
-    return {
-      ...prepared,
-      options: {
-        extraFds: held.map((h) => h.fd),
-        extraEnv: { LISTEN_FDS: String(held.length), LISTEN_FDNAMES: held.map((h) => h.name).join(":") },
-      },
-    };
-  }
-
-  /** The job's listening sockets, bound once and kept across restarts and reloads; rebound only on change. */
-  private holdSockets(
-    job: string,
-    listen: Record<string, string>,
-  ): Promise<HeldSocket[] | { error: string }> {
-    const previous = this.socketQueue.get(job) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      const key = JSON.stringify(Object.entries(listen));
-      const existing = this.sockets.get(job);
-      if (existing && existing.key === key) return existing.held;
-      const held: HeldSocket[] = [];
-      for (const [name, address] of Object.entries(listen)) {
-        const reuse = existing?.held.find((h) => h.address === address);
-        if (reuse) {
-          held.push({ ...reuse, name });
-          continue;
-        }
-        const socket = await holdSocket(job, name, address);
-        if ("error" in socket) {
-          for (const h of held) if (!existing?.held.some((e) => e.fd === h.fd)) h.close();
-          this.log.error(socket.error, { job, address });
-          return socket;
-        }
-        this.log.info(`job ${job} holds ${address} (fd ${socket.fd})`, { job, address });
-        held.push(socket);
-      }
-      for (const old of existing?.held ?? []) if (!held.some((h) => h.fd === old.fd)) old.close();
-      this.sockets.set(job, { key, held });
-      return held;
-    });
-    this.socketQueue.set(
-      job,
-      next.then(() => undefined),
-    );
-    return next;
-  }
-
-  private releaseSockets(job: string): void {
-    for (const h of this.sockets.get(job)?.held ?? []) h.close();
-    this.sockets.delete(job);
-    this.socketQueue.delete(job);
   }
 
   private async removeJob(name: string, why: string): Promise<void> {
@@ -259,22 +213,24 @@ export class Supervisor {
     this.jobs.delete(name);
     this.log.info(`job ${name} removed: ${why}`, { job: name });
     this.emit({ type: "removed", name });
-    runner.dispatch({ type: "stop" });
+    this.command(runner, "stop", null, why);
     await runner.allExited();
     runner.clearTimers();
-    this.releaseSockets(name);
+    runner.sockets.close();
     this.options.dropJobLog(name);
-    this.checkLatencyMs.delete(name);
   }
 
   private async loaderRequest(slot: LoaderSlot, method: string, params: unknown): Promise<unknown> {
+    if (!LOADER_METHODS.has(method)) {
+      throw new GodError(
+        ErrorCode.MethodNotFound,
+        `unknown method "${method}"; a loader may ask start, stop, restart or reload`,
+      );
+    }
     const job = typeof params === "object" && params !== null ? (params as { job?: unknown }).job : undefined;
     if (typeof job !== "string") throw new GodError(ErrorCode.InvalidParams, "params.job: expected a string");
-    if (method !== "start" && method !== "stop" && method !== "restart" && method !== "reload") {
-      throw new GodError(ErrorCode.MethodNotFound, `unknown method "${method}"`);
-    }
     const runner = this.jobs.get(job);
-    if (!runner || runner.loader !== slot.path) {
+    if (!runner || runner.loader !== slot) {
       throw new GodError(
         ErrorCode.NotPermitted,
         `loader ${slot.path} may control only its own jobs, not "${job}"`,
@@ -289,75 +245,108 @@ export class Supervisor {
     return {};
   }
 
+  /** Legacy `["@OTHER", ARGS...]`: `[OTHER, ARGS...]` to OTHER's loader, its answer discarded (SPEC 3.2). */
+  private forward(from: LoaderSlot, job: string, words: Words): void {
+    const target = this.jobs.get(job)?.loader;
+    const dialect = target?.dialect;
+    if (dialect instanceof LegacyDialect) {
+      dialect.ask(words).catch(() => {});
+      return;
+    }
+    this.log.warn(
+      `loader ${from.path} forwarded ${JSON.stringify(words).slice(0, 200)} to job "${job}", which has no resident legacy loader; ignored`,
+      { loader: from.path, job },
+    );
+  }
+
   // ---- jobs ---------------------------------------------------------------------------------------------
 
-  private deps(runner: JobRunner): { depsReady: boolean; depsReason: string | null } {
-    const reason = waitingFor(runner.config.after, (name) => {
+  private deps(runner: JobRunner, after = runner.config.after): Deps {
+    const reason = waitingFor(after, (name) => {
       const dep = this.jobs.get(name);
-      return dep ? { state: dep.state, exitCode: dep.model.lastExit?.code ?? null } : undefined;
+      return dep ? { state: dep.state, exitCode: dep.toJson().lastExit?.code ?? null } : undefined;
     });
-    return { depsReady: reason === null, depsReason: reason };
+    return { ready: reason === null, reason };
   }
 
-  private startJob(runner: JobRunner): void {
-    runner.dispatch({ type: "start", ...this.deps(runner) });
+  /** Gives a job a command; returns what an outcome needs to know of it. */
+  private command(runner: JobRunner, action: Command, target: number | null, why: string): PendingCommand {
+    const runsBefore = new Map(runner.model.instances.map((i) => [i.index, i.run]));
+    runner.dispatch({ type: action, target, deps: this.deps(runner), why });
+    const m = runner.model;
+    const all = m.instances.map((i) => i.index).filter((i) => i < m.desired || action === "stop");
+    return { action, cmd: m.cmd, targets: target === null ? all : [target], runsBefore };
   }
 
-  private jobChanged(runner: JobRunner, previous: JobStateName): void {
+  private jobChanged(runner: JobRunner, change: RunnerChange): void {
     const json = runner.toJson();
-    this.log.info(`job ${runner.name} ${previous} -> ${json.state}`, {
-      job: runner.name,
-      state: json.state,
-      jobPid: json.pid,
-      ...(json.reason ? { reason: json.reason } : {}),
-    });
-    this.sendEvent(runner);
-    this.emit({ type: "job", job: json });
-    if (this.shuttingDown) return;
+    const many = runner.model.desired > 1 || runner.model.instances.length > 1;
+    for (const { index, before, pidBefore } of change.instances) {
+      const inst = json.instances[index];
+      if (!inst || (inst.state === before && inst.pid === pidBefore)) continue;
+      const label = many ? `${runner.name}:${index}` : runner.name;
+      const msg =
+        inst.state === before
+          ? `job ${label} ${inst.state}: pid ${inst.pid}`
+          : `job ${label} ${before} -> ${inst.state}`;
+      this.log.info(msg, {
+        job: runner.name,
+        ...(many ? { instance: index } : {}),
+        state: inst.state,
+        jobPid: inst.pid,
+        ...(inst.reason ? { reason: inst.reason } : {}),
+      });
+      if (inst.state !== before) this.sendEvent(runner, index);
+    }
+    // A job removed (its loader no longer declares it) still stops, but it is no longer shown.
+    if (this.jobs.get(runner.name) === runner) this.emit({ type: "job", job: json });
+    if (this.shuttingDown || change.before === json.state) return;
     for (const other of this.jobs.values()) {
-      if (other === runner || other.state !== "waiting" || other.model.want !== "up") continue;
-      if (!other.config.after.includes(runner.name)) continue;
+      if (other === runner || !other.config.after.includes(runner.name)) continue;
+      if (!other.model.instances.some((i) => i.state.type === "waiting" && i.want === "up")) continue;
       const deps = this.deps(other);
-      other.dispatch(deps.depsReady ? { type: "depsReady" } : { type: "start", ...deps });
+      other.dispatch(
+        deps.ready ? { type: "depsReady" } : { type: "start", target: null, deps, why: "waiting" },
+      );
     }
   }
 
-  private sendEvent(runner: JobRunner): void {
-    const m: JobModel = runner.model;
-    if (!runner.config.events.includes(m.state.type)) return;
-    const slot = this.loaders.get(runner.loader);
-    const json = runner.toJson();
-    const params: Record<string, unknown> = {
+  private sendEvent(runner: JobRunner, index: number): void {
+    const inst = runner.model.instances[index];
+    if (!inst || !runner.config.events.includes(inst.state.type)) return;
+    const params: JobEventParams = {
       job: runner.name,
-      instance: runner.model.instance,
-      state: m.state.type,
+      instance: inst.run,
+      index,
+      state: inst.state.type,
       at: new Date().toISOString(),
     };
-    if (json.pid !== null) params["pid"] = json.pid;
-    if (["exited", "backoff", "stopped", "failed"].includes(m.state.type)) {
-      if (m.lastExit) {
-        params["exitCode"] = m.lastExit.code;
-        params["signal"] = m.lastExit.signal;
-      }
+    const pid = liveProc(inst.state)?.pid;
+    if (pid) params.pid = pid;
+    if (["exited", "backoff", "stopped", "failed"].includes(inst.state.type) && inst.lastExit) {
+      params.exitCode = inst.lastExit.code;
+      params.signal = inst.lastExit.signal;
     }
-    slot?.current?.sendEvent(params as unknown as JobEventParams);
+    runner.loader.dialect?.stateChanged(params);
   }
 
-  private async runCheck(
-    runner: JobRunner,
-    pid: number,
-    instance: number,
-    timeoutMs: number,
-  ): Promise<CheckResult | null> {
-    const probe = runner.config.check?.probe ?? null;
-    if (probe !== null) {
-      const result = await runProbe(probe, timeoutMs);
-      return { status: result.status, message: result.message, nextMs: null };
+  /** `JOB` or `JOB:K`: the job and the instance index (null: every instance). */
+  private target(text: string): { runner: JobRunner; index: number | null } {
+    const colon = text.lastIndexOf(":");
+    const name = colon === -1 ? text : text.slice(0, colon);
+    const runner = this.runner(name);
+    if (colon === -1) return { runner, index: null };
+    const index = Number(text.slice(colon + 1));
+    if (
+      !/^\d{1,4}$/.test(text.slice(colon + 1)) ||
+      index >= Math.max(runner.model.desired, runner.model.instances.length)
+    ) {
+      throw new GodError(
+        ErrorCode.UnknownJob,
+        `job "${name}" has no instance ${text.slice(colon + 1)}; its instances are 0 to ${runner.model.desired - 1}`,
+      );
     }
-    const slot = this.loaders.get(runner.loader);
-    const connection = slot?.current;
-    if (!connection?.alive) return null;
-    return connection.check(runner.name, pid, instance, timeoutMs);
+    return { runner, index };
   }
 
   private runner(name: string): JobRunner {
@@ -376,58 +365,85 @@ export class Supervisor {
     return { jobs: runners.map((r) => r.toJson()).sort((a, b) => a.name.localeCompare(b.name)) };
   }
 
-  /** start, stop, restart, reload: act, and with `wait` answer once the outcome is known. */
+  /** start, stop, restart, reload of `JOB` or `JOB:K`: act, and with `wait` answer once the outcome is known. */
   async act(action: string, name: string, wait: boolean): Promise<JobJson> {
-    const runner = this.runner(name);
+    if (action !== "start" && action !== "stop" && action !== "restart" && action !== "reload") {
+      throw new GodError(ErrorCode.MethodNotFound, `unknown action "${action}"`);
+    }
+    const { runner, index } = this.target(name);
     if (this.shuttingDown && action !== "stop") {
-      throw new GodError(ErrorCode.InvalidState, `god is shutting down; job "${name}" cannot ${action} now`);
+      throw new GodError(
+        ErrorCode.InvalidState,
+        `god is shutting down; job "${runner.name}" cannot ${action} now`,
+      );
     }
-    const before = runner.model.instance;
-    switch (action) {
-      case "start":
-        this.startJob(runner);
-        break;
-      case "stop":
-        runner.dispatch({ type: "stop" });
-        break;
-      case "restart":
-        runner.dispatch({ type: "restart", ...this.deps(runner) });
-        break;
-      case "reload": {
-        if (runner.config.reload === "restart") {
-          runner.dispatch({ type: "restart", ...this.deps(runner) });
-          break;
-        }
-        const done = runner.reloadReplace();
-        if (!wait) return runner.toJson();
-        const reason = await done;
-        if (reason !== null) {
-          throw new GodError(
-            ErrorCode.ActionFailed,
-            `job "${name}" was not reloaded: ${reason}; the old instance keeps serving`,
-          );
-        }
-        return runner.toJson();
-      }
-      default:
-        throw new GodError(ErrorCode.MethodNotFound, `unknown action "${action}"`);
+    const pending = this.command(runner, action, index, `god ${action}`);
+    return this.outcome(runner, pending, wait);
+  }
+
+  /** `god scale JOB N|+N|-N`: answers once the new instances are ready and the removed ones stopped. */
+  async scale(name: string, count: string, wait: boolean): Promise<JobJson> {
+    const runner = this.runner(name);
+    const match = /^([+-]?)(\d{1,4})$/.exec(count);
+    if (!match) throw new GodError(ErrorCode.InvalidParams, `params.count: "${count}" is not N, +N or -N`);
+    const current = runner.model.desired;
+    const n = Number(match[2]);
+    const desired = match[1] === "+" ? current + n : match[1] === "-" ? current - n : n;
+    if (desired < 1 || desired > 1024) {
+      throw new GodError(
+        ErrorCode.InvalidParams,
+        `job "${name}" cannot have ${desired} instances; scale to 1 to 1024 (stop it to run none)`,
+      );
     }
+    if (this.shuttingDown)
+      throw new GodError(ErrorCode.InvalidState, `god is shutting down; job "${name}" cannot scale now`);
+    const runsBefore = new Map(runner.model.instances.map((i) => [i.index, i.run]));
+    const before = runner.model.instances.length;
+    runner.dispatch({ type: "scale", count: desired, deps: this.deps(runner) });
+    const targets: number[] = [];
+    for (let i = Math.min(current, desired); i < Math.max(current, desired, before); i++) targets.push(i);
+    this.log.info(`job ${name} scaled from ${current} to ${desired} instance(s)`, { job: name });
+    return this.outcome(runner, { action: "scale", cmd: runner.model.cmd, targets, runsBefore }, wait);
+  }
+
+  private async outcome(runner: JobRunner, pending: PendingCommand, wait: boolean): Promise<JobJson> {
     if (!wait) return runner.toJson();
     const capMs = WAIT_CAP_MS + (runner.config.check?.graceMs ?? 0) + runner.config.stop.timeoutMs;
-    const outcome = await runner.waitFor((r) => outcomeOf(action, r, before), capMs);
-    if (outcome === null) {
+    const verdict = await runner.waitFor((r) => commandOutcome(pending, r.model), capMs);
+    if (verdict === null) {
       const json = runner.toJson();
       throw new GodError(
         ErrorCode.ActionFailed,
-        `job "${name}" is still ${json.state}${json.reason ? ` (${json.reason})` : ""} after ${Math.round(capMs / 1000)} s; see \`god status ${name}\``,
+        `job "${runner.name}" is still ${json.state}${json.reason ? ` (${json.reason})` : ""} after ${Math.round(capMs / 1000)} s; see \`god status ${runner.name}\``,
       );
     }
-    if (outcome !== "ok") throw new GodError(ErrorCode.ActionFailed, outcome);
+    if (!verdict.ok)
+      throw new GodError(ErrorCode.ActionFailed, this.explain(runner, pending, verdict.failure));
     return runner.toJson();
   }
 
+  private explain(runner: JobRunner, pending: PendingCommand, failure: Failure): string {
+    const many = runner.model.desired > 1 || runner.model.instances.length > 1;
+    const name = many ? `${runner.name}:${failure.index}` : runner.name;
+    const inst = runner.toJson().instances[failure.index];
+    const state = inst?.state ?? "gone";
+    switch (failure.kind) {
+      case "state":
+        return `job "${name}" is ${state}${inst?.reason ? `: ${inst.reason}` : ""}; see \`god logs ${runner.name}\``;
+      case "stopped":
+        return `job "${name}" was stopped before it became ready`;
+      case "superseded":
+        return `job "${name}" got another command before this ${pending.action} finished; it is now ${state}; see \`god status ${runner.name}\``;
+      case "reload":
+        return `job "${name}" was not reloaded: ${failure.why}; the old instance keeps serving`;
+      case "gone":
+        return `job "${name}" was removed (scaled down) before it was ready`;
+    }
+  }
+
   async check(name: string): Promise<CheckJson> {
-    const result = await this.runner(name).checkNow();
+    const { runner, index } = this.target(name);
+    const result = await runner.checkNow(index ?? 0);
     return { status: result.status, message: result.message, at: new Date().toISOString() };
   }
 
@@ -437,8 +453,7 @@ export class Supervisor {
     const graph = new Map([...this.jobs.values()].map((r) => [r.name, r.config.after]));
     for (const group of stopOrder(graph)) {
       const runners = group.map((n) => this.jobs.get(n)).filter((r): r is JobRunner => r !== undefined);
-      for (const r of runners) r.dispatch({ type: "stop" });
-      // Not only the instances alive now: a start being prepared (a legacy loader is asked first) spawns later.
+      for (const r of runners) this.command(r, "stop", null, "god is shutting down");
       await Promise.all(runners.map((r) => r.waitFor(settled, r.config.stop.timeoutMs + SETTLE_MARGIN_MS)));
       for (const r of runners) r.clearTimers();
     }
@@ -450,55 +465,21 @@ export class Supervisor {
     await Promise.all(all.map((r) => r.allExited()));
   }
 
-  /** Second signal or fatal error: SIGKILL every group now. */
+  /** Second signal: SIGKILL every group and every loader now. */
   killAll(): void {
     this.shuttingDown = true;
     for (const r of this.jobs.values()) r.killNow();
     for (const s of this.loaders.values()) {
       // god exits right after this, so a loader that ignores SIGTERM and EOF would outlive it: kill it too.
-      const pid = s.current?.pid;
-      if (pid) signalGroup(pid, "SIGKILL");
+      s.kill();
       void s.remove();
     }
   }
 }
 
-/**
- * At shutdown, after a stop: every state ends in `stopped` once the stop is applied, which waits while a spawn
- * is being prepared (the job shows `waiting` or `backoff` then); and no instance (a reload's candidate) lives.
- */
+/** At shutdown, after a stop: every instance stopped, and no process (a candidate, a retiring one) alive. */
 function settled(r: JobRunner): true | null {
-  return r.state === "stopped" && r.instances().length === 0 ? true : null;
-}
-
-/** null while undecided; "ok"; or the sentence saying why the action failed. */
-function outcomeOf(action: string, r: JobRunner, instanceBefore: number): string | null {
-  const json = () => r.toJson();
-  const s = r.model.state;
-  const why = () => {
-    const j = json();
-    return `job "${r.name}" is ${j.state}${j.reason ? `: ${j.reason}` : ""}; see \`god logs ${r.name}\``;
-  };
-  if (action === "stop") {
-    if (s.type === "stopped" || s.type === "exited" || s.type === "failed") return "ok";
-    if (s.type === "waiting" && r.model.want === "down") return "ok";
-    return null;
-  }
-  const fresh = action === "start" || r.model.instance > instanceBefore;
-  switch (s.type) {
-    case "running":
-    case "degraded":
-      return fresh ? "ok" : null;
-    case "backoff":
-    case "failed":
-      return r.model.instance > instanceBefore ? why() : s.type === "failed" ? why() : null;
-    case "exited":
-      return r.model.instance > instanceBefore ? (s.code === 0 ? "ok" : why()) : null;
-    case "stopped":
-      return r.model.want === "down" ? `job "${r.name}" was stopped before it became ready` : null;
-    case "waiting":
-    case "starting":
-    case "stopping":
-      return null;
-  }
+  return r.model.instances.every((i) => i.state.type === "stopped") && r.instances().length === 0
+    ? true
+    : null;
 }

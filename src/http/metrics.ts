@@ -50,7 +50,6 @@ class MetricsText {
 export interface MetricsInput {
   jobs: Iterable<JobView>;
   loaders: LoaderJson[];
-  checkLatencyMs: ReadonlyMap<string, number> | undefined;
   version: string;
 }
 
@@ -119,14 +118,13 @@ export function renderMetrics(input: MetricsInput): string {
     "When the last check ended (Unix time).",
     checked.map(({ json }) => [{ job: json.name }, Date.parse(json.check?.at ?? "") / 1000]),
   );
-  const latency = input.checkLatencyMs;
   out.family(
     "god_job_check_latency_seconds",
     "gauge",
     "How long the last check took.",
-    checked.flatMap(({ json }): Sample[] => {
-      const ms = latency?.get(json.name);
-      return ms === undefined ? [] : [[{ job: json.name }, ms / 1000]];
+    checked.flatMap(({ json, view }): Sample[] => {
+      const ms = view.checkLatencyMs;
+      return ms === null ? [] : [[{ job: json.name }, ms / 1000]];
     }),
   );
   out.family(

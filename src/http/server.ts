@@ -98,7 +98,6 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         const body = renderMetrics({
           jobs: supervisor.jobs.values(),
           loaders: loaders.loaders,
-          checkLatencyMs: supervisor.checkLatencyMs,
           version,
         });
         res.writeHead(200, { ...NO_STORE, "content-type": METRICS_CONTENT_TYPE });

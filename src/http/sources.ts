@@ -1,25 +1,24 @@
 // What the HTTP server reads from, as the narrow shapes it needs: the supervisor's jobs and changes, the log
 // service, god's log, and the control handlers (the same table the control socket serves).
 
-import type { SupervisorChange } from "../daemon/supervisor.js";
 import type { LogRecord } from "../logs/log-record.js";
-import type { JobJson } from "../protocol/control.js";
+import type { JobJson, SupervisorChange } from "../protocol/control.js";
 
 export type { Handler } from "../daemon/control-server.js";
-export type { SupervisorChange } from "../daemon/supervisor.js";
 export type { LogRecord } from "../logs/log-record.js";
+export type { SupervisorChange } from "../protocol/control.js";
 
 export interface JobView {
   readonly config: { readonly auto: boolean; readonly listen: Readonly<Record<string, string>> };
   toJson(): JobJson;
   instances(): Array<{ pid: number; pgid: number; instance: number }>;
+  /** How long the job's last check took, when it has had one. */
+  readonly checkLatencyMs: number | null;
 }
 
 export interface SupervisorView {
   readonly jobs: ReadonlyMap<string, JobView>;
   subscribe(fn: (change: SupervisorChange) => void): () => void;
-  /** How long each job's last check took, when the supervisor times them. */
-  readonly checkLatencyMs?: ReadonlyMap<string, number>;
 }
 
 /** Where a follower's log records go (the shape of logs/logs-service.ts FollowSink). */

@@ -1,15 +1,18 @@
 // The legacy dialect of the original Go watchgod (SPEC 3.2): every message is a JSON array of strings and one
 // request is outstanding at a time. This file owns that queue, the questions asked at load (auto, exec, env)
-// that become a hello validated like a native one, exec and env asked again before every start, and the
-// mapping of checks and events. Transport-free: the connection feeds it lines and gives it a write function.
+// that become a hello validated like a native one, exec, env and onStart asked (and awaited) before every
+// spawn, onExit after every exit, the stop question after a failed check, check answers forwarded to another
+// job (`@OTHER`) or reloading every loader (`@newLoaders`), and onRun and onDegrade. Transport-free: the
+// connection feeds it lines and gives it a write function.
 
 import { basename } from "node:path";
 import type { CheckResult } from "../protocol/check-result.js";
 import { ErrorCode, GodError } from "../protocol/errors.js";
 import { type HelloResult, type JobError, parseHello } from "../protocol/hello.js";
+import type { CheckTarget, JobEventParams } from "../protocol/job-event.js";
 import { type JobConfig, MAX_JOBS_PER_LOADER } from "../protocol/jobspec.js";
 import type { JobStateName } from "../protocol/states.js";
-import type { JobEventParams } from "./loader-connection.js";
+import type { CheckVerdict, LoaderDialect, Prepared, StopPlan } from "./loader-dialect.js";
 
 /** Every request's bound; a request unanswered this long makes the stream unusable (the check timeout). */
 export const LEGACY_TIMEOUT_MS = 2000;
@@ -19,16 +22,11 @@ export const LEGACY_NEXT_MS = 1000;
 export const LEGACY_FIRST_CHECK_MS = 200;
 /** An empty answer to `check` means "no check": the instance is ready and not asked again (about a day). */
 export const LEGACY_NO_CHECK_NEXT_MS = 86_400_000;
-/** The states whose events a legacy loader gets, as onStart, onRun, onDegrade and onExit. */
-export const LEGACY_EVENTS: readonly JobStateName[] = [
-  "starting",
-  "running",
-  "degraded",
-  "exited",
-  "backoff",
-  "failed",
-  "stopped",
-];
+/** The states whose events a legacy loader gets, as onRun and onDegrade (onStart and onExit come with the
+ * spawn and the exit of each process). */
+export const LEGACY_EVENTS: readonly JobStateName[] = ["running", "degraded"];
+/** The stop question's answer `[MS]` that is not a number means this long, as in the original. */
+export const LEGACY_STOP_KILL_MS = 5000;
 
 const MAX_WORDS = 10_000;
 
@@ -105,30 +103,58 @@ function nextMs(word: string | undefined): number {
   return Math.min(Number(word), LEGACY_NO_CHECK_NEXT_MS);
 }
 
-/** The answer to `[job, "check"]`: ok / degrade with the next check's delay, fail / stop, or [] for no check. */
-export function legacyCheckResult(words: Words): CheckResult {
+/**
+ * The answer to `[job, "check"]`: ok / degrade with the next check's delay, fail / stop, [] for no check, or
+ * an order for another job (`["@OTHER", ARGS...]`) or for god (`["@newLoaders"]`), which is no verdict on
+ * this job.
+ */
+export type LegacyAnswer =
+  | { type: "result"; result: CheckResult; noCheck: boolean }
+  | { type: "forward"; job: string; words: Words }
+  | { type: "newLoaders" };
+
+export function legacyCheckAnswer(words: Words): LegacyAnswer {
   const [word, ms] = words;
+  const result = (
+    status: CheckResult["status"],
+    message: string | null,
+    nextMs: number | null,
+    noCheck = false,
+  ) => ({ type: "result", result: { status, message, nextMs }, noCheck }) as const;
+  if (word?.startsWith("@") && word.length > 1) {
+    const target = word.slice(1);
+    if (target === "newLoaders") return { type: "newLoaders" };
+    return { type: "forward", job: target, words: [target, ...words.slice(1)] };
+  }
   switch (word) {
     case undefined:
-      return {
-        status: "ok",
-        message: "no check: the loader answered [], so the job is ready while it runs",
-        nextMs: LEGACY_NO_CHECK_NEXT_MS,
-      };
+      return result(
+        "ok",
+        "no check: the loader answered [], so the job is ready while it runs",
+        LEGACY_NO_CHECK_NEXT_MS,
+        true,
+      );
     case "ok":
-      return { status: "ok", message: null, nextMs: nextMs(ms) };
+      return result("ok", null, nextMs(ms));
     case "degrade":
-      return { status: "degraded", message: `the loader answered ${clip(words)}`, nextMs: nextMs(ms) };
+      return result("degraded", `the loader answered ${clip(words)}`, nextMs(ms));
     case "fail":
     case "stop":
-      return { status: "fail", message: `the loader answered ${clip(words)}`, nextMs: null };
+      return result("fail", `the loader answered ${clip(words)}`, null);
     default:
-      return {
-        status: "fail",
-        message: `the loader answered ${clip(words)}; expected "ok", "degrade", "fail", "stop" or []`,
-        nextMs: null,
-      };
+      return result(
+        "fail",
+        `the loader answered ${clip(words)}; expected "ok", "degrade", "fail", "stop", [] or "@JOB"`,
+        null,
+      );
   }
+}
+
+/** The answer to `[job, "stop", PID]`: [] lets god stop the instance; [MS] means the loader stops it itself. */
+export function legacyStopPlan(words: Words): StopPlan {
+  if (words.length === 0) return { by: "god" };
+  const ms = /^\d{1,9}$/.test(words[0]!.trim()) ? Number(words[0]) : LEGACY_STOP_KILL_MS;
+  return { by: "loader", killAfterMs: ms };
 }
 
 function clip(words: Words): string {
@@ -157,6 +183,10 @@ export interface LegacyOptions {
   broken(reason: string): void;
   /** A line that was not a valid answer, or came when nothing was asked; counted like native malformed lines. */
   malformed(problem: string, text: string): void;
+  /** A check answered `["@OTHER", ARGS...]`: `[OTHER, ARGS...]` goes to OTHER's loader (answer discarded). */
+  forward(job: string, words: Words): void;
+  /** A check answered `["@newLoaders"]`: every loader is reloaded. */
+  newLoaders(): void;
 }
 
 type Ask = {
@@ -167,13 +197,14 @@ type Ask = {
 };
 
 /** One legacy loader's side of the conversation: the request queue and what each question means. */
-export class LegacyDialect {
+export class LegacyDialect implements LoaderDialect {
+  readonly name = "legacy";
   private readonly options: LegacyOptions;
   private readonly queue: Ask[] = [];
   private current: { ask: Ask; timer: NodeJS.Timeout } | null = null;
   private closed: GodError | null = null;
-  /** The instance of each job that got onStart and not yet onExit. */
-  private readonly started = new Map<string, number>();
+  /** Jobs whose process got onStart and not yet onExit. */
+  private readonly started = new Set<string>();
 
   constructor(options: LegacyOptions) {
     this.options = options;
@@ -246,29 +277,42 @@ export class LegacyDialect {
 
   /**
    * `[job, "check"]`. A timeout is a "fail" (the stream is broken and the loader restarted, but a job whose
-   * check hangs must not pass); a question cut off because the loader failed meanwhile is null: skipped.
+   * check hangs must not pass); a question cut off because the loader failed meanwhile gives no verdict.
    */
-  async check(job: string, timeoutMs: number): Promise<CheckResult | null> {
+  async check(job: string, _target: CheckTarget, timeoutMs: number): Promise<CheckVerdict> {
+    let words: Words;
     try {
-      return legacyCheckResult(await this.ask([job, "check"], timeoutMs));
+      words = await this.ask([job, "check"], timeoutMs);
     } catch (error) {
       const e = error as GodError;
-      if (e.code === ErrorCode.Timeout) {
-        return {
-          status: "fail",
-          message: `check timed out after ${timeoutMs} ms; the legacy loader is restarted`,
-          nextMs: null,
-        };
-      }
-      if (e.code === ErrorCode.Closed) return null;
-      return { status: "fail", message: `check failed: ${e.message}`, nextMs: null };
+      const fail = (message: string): CheckVerdict => ({
+        type: "result",
+        result: { status: "fail", message, nextMs: null },
+        noCheck: false,
+      });
+      if (e.code === ErrorCode.Timeout)
+        return fail(`check timed out after ${timeoutMs} ms; the legacy loader is restarted`);
+      if (e.code === ErrorCode.Closed) return { type: "skip", nextMs: null };
+      return fail(`check failed: ${e.message}`);
+    }
+    const answer = legacyCheckAnswer(words);
+    switch (answer.type) {
+      case "result":
+        return answer;
+      case "forward":
+        this.options.forward(answer.job, answer.words);
+        return { type: "skip", nextMs: LEGACY_NEXT_MS };
+      case "newLoaders":
+        this.options.newLoaders();
+        return { type: "skip", nextMs: LEGACY_NEXT_MS };
     }
   }
 
-  /** Asks exec and env again before a start. If the loader cannot answer, the last known spec is used. */
-  async prepareSpawn(
-    config: JobConfig,
-  ): Promise<{ ok: true; config: JobConfig } | { ok: false; message: string }> {
+  /**
+   * Before a spawn, as the original does: exec and env asked again, then onStart, its answer awaited. If the
+   * loader cannot answer (it is being restarted), the last known spec is used.
+   */
+  async prepareSpawn(config: JobConfig): Promise<Prepared> {
     let exec: Words;
     let env: Words;
     try {
@@ -290,37 +334,34 @@ export class LegacyDialect {
         message: `the legacy loader's answer to ${JSON.stringify([config.name, "env"])} is invalid: ${parsed.errors.join("; ")}`,
       };
     }
+    this.started.add(config.name);
+    await this.ask([config.name, "onStart"]).catch(() => {});
     return { ok: true, config: { ...config, exec, env: parsed.env } };
   }
 
-  /** Turns a native state event into onStart, onRun, onDegrade or onExit; answers are ignored. */
-  sendEvent(params: JobEventParams): void {
-    const words = this.eventWords(params);
+  /** onExit of a process that got onStart; queued, so it comes before the next start's exec question. */
+  exited(job: string, code: number | null): void {
+    if (!this.started.delete(job)) return;
+    this.ask([job, "onExit", String(code ?? -1)]).catch(() => {});
+  }
+
+  /** onRun and onDegrade; answers are ignored. */
+  stateChanged(params: JobEventParams): void {
+    const words =
+      params.state === "running"
+        ? [params.job, "onRun"]
+        : params.state === "degraded"
+          ? [params.job, "onDegrade"]
+          : null;
     if (words) this.ask(words).catch(() => {});
   }
 
-  private eventWords(params: JobEventParams): Words | null {
-    const { job, instance } = params;
-    switch (params.state) {
-      case "starting":
-        this.started.set(job, instance);
-        return [job, "onStart"];
-      case "running":
-        return [job, "onRun"];
-      case "degraded":
-        return [job, "onDegrade"];
-      case "exited":
-      case "backoff":
-      case "failed":
-      case "stopped": {
-        // Only after an exit of an instance that was reported started: a stop while waiting has no exit.
-        if (this.started.get(job) !== instance) return null;
-        this.started.delete(job);
-        const code = typeof params.exitCode === "number" ? params.exitCode : -1;
-        return [job, "onExit", String(code)];
-      }
-      default:
-        return null;
+  /** `[job, "stop", PID]`, asked after a failed check; a loader that cannot answer leaves the stop to god. */
+  async stopPlan(job: string, pid: number): Promise<StopPlan> {
+    try {
+      return legacyStopPlan(await this.ask([job, "stop", String(pid)]));
+    } catch {
+      return { by: "god" };
     }
   }
 

@@ -1,65 +1,82 @@
 // One running loader process (`PATH godv1`): spawn, the first line within 5 s, which picks the dialect (an
-// object: native JSON-RPC; an array: the original's legacy dialect, see legacy-dialect.ts), the hello, requests
-// both ways, the bound on malformed lines, and stopping it. It reports exactly one end.
+// object: native JSON-RPC; an array: the original's legacy dialect), the hello, the bound on malformed lines
+// (shared by every process of the same loader), the bound on what god has written and the loader not yet
+// read, and stopping it. It reports exactly one end. What is asked of the loader goes through `dialect`.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { type CheckResult, parseCheckResult } from "../protocol/check-result.js";
-import { ErrorCode, GodError } from "../protocol/errors.js";
 import { type HelloResult, parseHello } from "../protocol/hello.js";
-import type { JobConfig } from "../protocol/jobspec.js";
 import { parseRpcLine } from "../protocol/jsonrpc.js";
 import { LineDecoder } from "../protocol/ndjson.js";
 import { RpcPeer } from "../protocol/rpc-peer.js";
-import { LegacyDialect, parseGreeting } from "./legacy-dialect.js";
+import { LegacyDialect, parseGreeting, type Words } from "./legacy-dialect.js";
+import type { LoaderDialect } from "./loader-dialect.js";
+import { NativeDialect } from "./native-dialect.js";
 import { signalGroup, stopGroup } from "./signal-group.js";
 
 export const FIRST_LINE_TIMEOUT_MS = 5000;
 export const STOP_TIMEOUT_MS = 2000;
-const MALFORMED_PER_MINUTE = 10;
+export const MALFORMED_PER_MINUTE = 10;
+/** Bytes god may have written to a loader's stdin that it has not read; past this it is unresponsive. */
+export const MAX_UNREAD_BYTES = 1024 * 1024;
+
+export const FIRST_LINE_RULE =
+  'its first line must be a JSON-RPC hello object (native) or ["godv1", JOB...] (legacy)';
 
 export type AcceptedHello = Extract<HelloResult, { ok: true }>;
-
-/** The `event` notification's params (SPEC 3.1). */
-export interface JobEventParams {
-  job: string;
-  instance: number;
-  pid?: number;
-  state: string;
-  exitCode?: number | null;
-  signal?: string | null;
-  at: string;
-}
 
 export interface LoaderCallbacks {
   onHello(hello: AcceptedHello): void;
   /** The process is gone. `reason` says why when god did not ask for it. */
   onEnd(reason: string | null): void;
+  /** A native loader's request (start, stop, restart, reload of one of its jobs). */
   onRequest(method: string, params: unknown): unknown;
-  onLog(level: string, message: string): void;
+  onLog(level: "info" | "warn" | "error", message: string): void;
   onStderr(line: string): void;
   /** A malformed line, already answered where possible; logged with its first 200 bytes. */
   onMalformed(problem: string, excerpt: string): void;
+  /** Legacy: a check answered `["@OTHER", ARGS...]`. */
+  onForward(job: string, words: Words): void;
+  /** Legacy: a check answered `["@newLoaders"]`. */
+  onNewLoaders(): void;
 }
+
+/** Malformed lines of one loader within the last minute, across its restarts (SPEC 3.1). */
+export class MalformedBudget {
+  private times: number[] = [];
+  /** Counts one; false once more than MALFORMED_PER_MINUTE came within a minute. */
+  spend(nowMs: number): boolean {
+    this.times = this.times.filter((t) => nowMs - t < 60_000);
+    this.times.push(nowMs);
+    return this.times.length <= MALFORMED_PER_MINUTE;
+  }
+}
+
+const LOG_LEVELS = new Set(["debug", "info", "warn", "error"]);
 
 export class LoaderConnection {
   readonly path: string;
+  private readonly argv: readonly string[];
   private readonly callbacks: LoaderCallbacks;
+  private readonly budget: MalformedBudget;
   private child: ChildProcess | null = null;
   private peer: RpcPeer | null = null;
-  private legacy: LegacyDialect | null = null;
   private firstLineTimer: NodeJS.Timeout | null = null;
   private helloSeen = false;
   private failure: string | null = null;
   private expectedEnd = false;
-  private malformedTimes: number[] = [];
   private ended = false;
+  private lastStderr: string | null = null;
   private resolveExit: () => void = () => {};
   readonly exited: Promise<void>;
-  dialect: "native" | "legacy" | null = null;
+  /** What god asks the loader through, once its first line chose the dialect. */
+  dialect: LoaderDialect | null = null;
 
-  constructor(path: string, callbacks: LoaderCallbacks) {
+  /** `argv` runs the loader (default `[path, "godv1"]`; a built-in loader for a config file differs). */
+  constructor(path: string, callbacks: LoaderCallbacks, budget = new MalformedBudget(), argv?: string[]) {
     this.path = path;
+    this.argv = argv ?? [path, "godv1"];
     this.callbacks = callbacks;
+    this.budget = budget;
     this.exited = new Promise((resolve) => {
       this.resolveExit = resolve;
     });
@@ -74,23 +91,14 @@ export class LoaderConnection {
   }
 
   start(): void {
-    const child = spawn(this.path, ["godv1"], { stdio: ["pipe", "pipe", "pipe"], detached: true });
+    const [file, ...args] = this.argv as [string, ...string[]];
+    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"], detached: true });
     this.child = child;
     child.once("error", (error: NodeJS.ErrnoException) => {
       if (child.pid === undefined) this.end(startMessage(this.path, error));
     });
     if (child.pid === undefined) return;
     child.stdin!.on("error", () => {});
-    const peer = new RpcPeer({
-      write: (line) => {
-        child.stdin!.write(line);
-      },
-      onRequest: (method, params) => this.callbacks.onRequest(method, params),
-      onNotification: (method, params) => this.notification(method, params),
-      onInvalid: (failure, text) => this.malformed(failure.message, text),
-      defaultTimeoutMs: 2000,
-    });
-    this.peer = peer;
     const decoder = new LineDecoder();
     child.stdout!.on("data", (chunk: Buffer) => {
       for (const event of decoder.push(chunk)) {
@@ -102,58 +110,27 @@ export class LoaderConnection {
     });
     const errDecoder = new LineDecoder(64 * 1024);
     child.stderr!.on("data", (chunk: Buffer) => {
-      for (const event of errDecoder.push(chunk))
-        if (event.type === "line") this.callbacks.onStderr(event.text);
+      for (const event of errDecoder.push(chunk)) if (event.type === "line") this.stderr(event.text);
     });
     child.once("exit", (code, signal) => {
       const last = errDecoder.end();
-      if (last?.type === "line") this.callbacks.onStderr(last.text);
+      if (last?.type === "line") this.stderr(last.text);
+      const how = signal ? `killed by ${signal}` : `code ${code}`;
       if (!this.helloSeen && this.failure === null && !this.expectedEnd) {
-        const when = this.legacy ? "while god was asking about its jobs" : "before sending its hello";
-        this.failure = `exited (${signal ? `killed by ${signal}` : `code ${code}`}) ${when}`;
+        const when =
+          this.dialect?.name === "legacy"
+            ? "while god was asking about its jobs"
+            : "before sending its hello";
+        const said = this.lastStderr ? `; its last words: ${excerpt(this.lastStderr)}` : "";
+        this.failure = `exited (${how}) ${when}${said}`;
       }
-      this.end(
-        this.failure ??
-          (this.expectedEnd ? null : `exited (${signal ? `killed by ${signal}` : `code ${code}`})`),
-      );
+      this.end(this.failure ?? (this.expectedEnd ? null : `exited (${how})`));
     });
     this.firstLineTimer = setTimeout(() => {
       this.fail(
         `sent no hello within ${FIRST_LINE_TIMEOUT_MS / 1000} s; a loader must print its hello line at once`,
       );
     }, FIRST_LINE_TIMEOUT_MS);
-  }
-
-  /**
-   * Asks the loader to check a job. Every problem becomes a "fail" result with its reason, except a legacy
-   * question cut off because its loader failed meanwhile: null, the check is skipped like a down loader's.
-   */
-  async check(job: string, pid: number, instance: number, timeoutMs: number): Promise<CheckResult | null> {
-    if (!this.peer || !this.alive)
-      return { status: "fail", message: "the loader is not running", nextMs: null };
-    if (this.legacy) return this.legacy.check(job, timeoutMs);
-    try {
-      return parseCheckResult(await this.peer.request("check", { job, pid, instance }, timeoutMs));
-    } catch (error) {
-      const message =
-        error instanceof GodError && error.code === ErrorCode.Timeout
-          ? `check timed out after ${timeoutMs} ms`
-          : `check failed: ${(error as Error).message}`;
-      return { status: "fail", message, nextMs: null };
-    }
-  }
-
-  /** Tells the loader about a state its job subscribed to. */
-  sendEvent(params: JobEventParams): void {
-    if (!this.alive) return;
-    if (this.legacy) this.legacy.sendEvent(params);
-    else this.peer?.notify("event", params);
-  }
-
-  /** The spec to spawn an instance with: a native hello declared it whole; a legacy loader is asked again. */
-  prepareSpawn(config: JobConfig): Promise<{ ok: true; config: JobConfig } | { ok: false; message: string }> {
-    if (this.legacy && this.alive) return this.legacy.prepareSpawn(config);
-    return Promise.resolve({ ok: true, config });
   }
 
   /** Closes stdin and lets the loader exit on its own (release to idle); stop() if it lingers. */
@@ -174,9 +151,33 @@ export class LoaderConnection {
     return this.exited;
   }
 
+  /** SIGKILL to the loader's group now (god is about to exit). */
+  kill(): void {
+    const pid = this.child?.pid;
+    if (pid !== undefined && !this.ended) signalGroup(pid, "SIGKILL");
+  }
+
+  /** Writes to the loader; one that has left more than MAX_UNREAD_BYTES unread is cut off. */
+  private write(line: string): void {
+    const stdin = this.child?.stdin;
+    if (!stdin || this.ended || this.failure !== null) return;
+    if (stdin.writableLength > MAX_UNREAD_BYTES) {
+      this.fail(
+        `does not read its stdin: more than ${MAX_UNREAD_BYTES / (1024 * 1024)} MiB of god's messages are unread; a loader must read every line god sends`,
+      );
+      return;
+    }
+    stdin.write(line);
+  }
+
+  private stderr(line: string): void {
+    this.lastStderr = line;
+    this.callbacks.onStderr(line);
+  }
+
   private line(text: string): void {
-    if (this.legacy) {
-      this.legacy.handleLine(text);
+    if (this.dialect instanceof LegacyDialect) {
+      this.dialect.handleLine(text);
       return;
     }
     if (!this.helloSeen) {
@@ -191,14 +192,21 @@ export class LoaderConnection {
     this.firstLineTimer = null;
     const trimmed = text.trimStart();
     if (trimmed.startsWith("[")) {
-      this.dialect = "legacy";
-      this.firstLegacy(text);
+      const greeting = parseGreeting(text);
+      if (!greeting.ok) {
+        this.fail(`${FIRST_LINE_RULE}, got: ${excerpt(text)} (${greeting.message})`);
+        return;
+      }
+      this.firstLegacy(greeting.value);
       return;
     }
-    this.dialect = "native";
+    if (!trimmed.startsWith("{")) {
+      this.fail(`${FIRST_LINE_RULE}, got: ${excerpt(text)}`);
+      return;
+    }
     const message = parseRpcLine(text);
     if (message.type === "invalid") {
-      this.fail(`its first line is not a JSON-RPC message (${message.message}): ${excerpt(text)}`);
+      this.fail(`${FIRST_LINE_RULE}; it is not a JSON-RPC message (${message.message}): ${excerpt(text)}`);
       return;
     }
     if (message.type !== "notification" || message.method !== "hello") {
@@ -210,28 +218,31 @@ export class LoaderConnection {
       this.fail(`sent an invalid hello: ${hello.errors.join("; ")}`);
       return;
     }
+    const peer = new RpcPeer({
+      write: (line) => this.write(line),
+      onRequest: (method, params) => this.callbacks.onRequest(method, params),
+      onNotification: (method, params) => this.notification(method, params),
+      onInvalid: (failure, line) => this.malformed(failure.message, line),
+      defaultTimeoutMs: 2000,
+    });
+    this.peer = peer;
+    this.dialect = new NativeDialect(peer);
     this.helloSeen = true;
     this.callbacks.onHello(hello);
   }
 
   /** `["godv1", JOB...]`: ask auto, exec and env of each job, then hand on the hello like a native one. */
-  private firstLegacy(text: string): void {
-    const greeting = parseGreeting(text);
-    if (!greeting.ok) {
-      this.fail(`${greeting.message}: ${excerpt(text)}`);
-      return;
-    }
-    const child = this.child!;
+  private firstLegacy(names: string[]): void {
     const legacy = new LegacyDialect({
       path: this.path,
-      write: (line) => {
-        child.stdin!.write(line);
-      },
+      write: (line) => this.write(line),
       broken: (reason) => this.fail(`${reason}; its stream is unusable`),
       malformed: (problem, line) => this.malformed(problem, line),
+      forward: (job, words) => this.callbacks.onForward(job, words),
+      newLoaders: () => this.callbacks.onNewLoaders(),
     });
-    this.legacy = legacy;
-    legacy.load(greeting.value).then(
+    this.dialect = legacy;
+    legacy.load(names).then(
       (hello) => {
         if (this.failure !== null || this.ended) return;
         if (!hello.ok) {
@@ -246,9 +257,21 @@ export class LoaderConnection {
   }
 
   private notification(method: string, params: unknown): void {
-    if (method === "log" && typeof params === "object" && params !== null) {
-      const p = params as { level?: unknown; message?: unknown };
-      this.callbacks.onLog(typeof p.level === "string" ? p.level : "info", String(p.message ?? ""));
+    if (method === "log") {
+      const p = typeof params === "object" && params !== null ? (params as Record<string, unknown>) : null;
+      const level = p?.["level"];
+      const message = p?.["message"];
+      if (typeof level !== "string" || !LOG_LEVELS.has(level) || typeof message !== "string") {
+        this.malformed(
+          'a "log" notification needs params {level: "debug"|"info"|"warn"|"error", message: string}',
+          "",
+        );
+        return;
+      }
+      this.callbacks.onLog(
+        level === "debug" ? "info" : (level as "info" | "warn" | "error"),
+        message.slice(0, 4096),
+      );
       return;
     }
     if (method === "hello") {
@@ -258,11 +281,9 @@ export class LoaderConnection {
     this.malformed(`unknown notification "${method}"`, "");
   }
 
+  /** Logged and counted per loader: past 10 a minute the loader is restarted (with its backoff). */
   private malformed(problem: string, text: string): void {
-    const now = Date.now();
-    this.malformedTimes = this.malformedTimes.filter((t) => now - t < 60_000);
-    this.malformedTimes.push(now);
-    if (this.malformedTimes.length > MALFORMED_PER_MINUTE) {
+    if (!this.budget.spend(Date.now())) {
       this.fail(`sent more than ${MALFORMED_PER_MINUTE} malformed lines within a minute (last: ${problem})`);
       return;
     }
@@ -273,8 +294,7 @@ export class LoaderConnection {
     if (this.failure !== null || this.ended) return;
     this.failure = reason;
     const pid = this.child?.pid;
-    this.peer?.close(`loader ${this.path} failed: ${reason}`);
-    this.legacy?.close(`loader ${this.path} failed: ${reason}`);
+    this.dialect?.close(`loader ${this.path} failed: ${reason}`);
     if (pid !== undefined) {
       this.child?.stdin?.end();
       stopGroup(pid, "SIGTERM", STOP_TIMEOUT_MS, this.exited);
@@ -285,8 +305,7 @@ export class LoaderConnection {
     if (this.ended) return;
     this.ended = true;
     if (this.firstLineTimer) clearTimeout(this.firstLineTimer);
-    this.peer?.close(`loader ${this.path} exited`);
-    this.legacy?.close(`loader ${this.path} exited`);
+    this.dialect?.close(`loader ${this.path} exited`);
     const pid = this.child?.pid;
     if (pid !== undefined) signalGroup(pid, "SIGKILL");
     this.resolveExit();

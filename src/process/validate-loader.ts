@@ -29,7 +29,7 @@ export function validateLoader(path: string): Promise<ValidateReport> {
       const rejected = new Set(graph.keys());
       done({
         ok: hello !== null && errors.length === 0,
-        dialect: connection.dialect,
+        dialect: connection.dialect?.name ?? null,
         loader: hello?.loader ?? null,
         jobs: jobs.filter((j) => !rejected.has(j.name)),
         errors,
@@ -45,9 +45,15 @@ export function validateLoader(path: string): Promise<ValidateReport> {
         finish();
       },
       onRequest: () => ({}),
+      onForward: () => {},
+      onNewLoaders: () => {},
       onLog: () => {},
-      onStderr: (line) => process.stderr.write(`${path}: ${line}\n`),
-      onMalformed: (problem, excerpt) => errors.push(excerpt ? `${problem}: ${excerpt}` : problem),
+      onStderr: (line) => {
+        process.stderr.write(`${path}: ${line}\n`);
+      },
+      onMalformed: (problem, excerpt) => {
+        errors.push(excerpt ? `${problem}: ${excerpt}` : problem);
+      },
     });
     connection.start();
     setTimeout(() => void connection.stop(), FIRST_LINE_TIMEOUT_MS + 1000).unref();

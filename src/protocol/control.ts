@@ -14,6 +14,8 @@ export const CONTROL_METHODS = [
   "reload-loaders",
   "logs",
   "shutdown",
+  "scale",
+  "events",
 ] as const;
 export type ControlMethod = (typeof CONTROL_METHODS)[number];
 
@@ -31,6 +33,24 @@ export interface ExitJson {
   at: string;
 }
 
+/** One instance of a job (SPEC 12): `instance` is the run number of its process, `index` its place. */
+export interface InstanceJson {
+  index: number;
+  pid: number | null;
+  instance: number | null;
+  state: JobStateName;
+  want: "up" | "down";
+  restarts: number;
+  uptimeMs: number | null;
+  check: CheckJson | null;
+  lastExit: ExitJson | null;
+  reason: string | null;
+  /** Taken over from a previous god (SPEC 13). */
+  adopted: boolean;
+  /** Its processes alive now: 1, or 2 while a reload's candidate starts or an old process drains. */
+  processes: number;
+}
+
 export interface JobJson {
   name: string;
   state: JobStateName;
@@ -44,6 +64,7 @@ export interface JobJson {
   lastExit: ExitJson | null;
   /** Why the job is in this state, when there is more to say (waiting for X, backoff 400 ms, spawn error). */
   reason: string | null;
+  instances: InstanceJson[];
 }
 
 export interface StatusJson {
@@ -56,7 +77,12 @@ export interface LoaderJson {
   state: LoaderStateName;
   dialect: "native" | "legacy" | null;
   jobs: string[];
+  /** The hello's job errors or the last failure; cleared by the next good hello. */
   error: string | null;
+  /** Restarts after a failure (SPEC 2). */
+  restarts: number;
+  /** The last failure, kept after a good hello. */
+  lastError: string | null;
 }
 
 export interface LoadersJson {
@@ -72,3 +98,9 @@ export interface JobActionParams {
 export interface StatusParams {
   jobs: string[];
 }
+
+/** One change, as the event streams carry it (`events` on the control socket, /api/events). */
+export type SupervisorChange =
+  | { type: "job"; job: JobJson }
+  | { type: "removed"; name: string }
+  | { type: "loader"; loader: LoaderJson };

@@ -43,6 +43,12 @@ export interface JobConfig {
     merge: boolean;
   };
   events: string[];
+  /** Instances to run (SPEC 12); "max" is one per CPU, resolved by the daemon. */
+  instances: number | "max";
+  /** Where readiness comes from (SPEC 11): null is the first ok check (or the spawn without a check). */
+  ready: "notify" | { fd: number } | null;
+  /** null: the default for the readiness source (see core/policy.ts). */
+  readyTimeoutMs: number | null;
 }
 
 /** Checks what the schema cannot: signal names, regexes, addresses. Returns [path suffix, message] pairs. */
@@ -114,5 +120,8 @@ export function normalizeJobSpec(spec: JobSpec): JobConfig {
       merge: spec.logs?.merge ?? false,
     },
     events: [...(spec.events ?? [])],
+    instances: 1,
+    ready: null,
+    readyTimeoutMs: null,
   };
 }

@@ -1,12 +1,14 @@
 // Test rig for integration tests: a temp home and loader dir per test, a real `god run` child, the real CLI,
-// and waiting on conditions (bounded polls of god's own answers) instead of sleeps. Everything started is
-// killed by process group at the end.
+// and waits that resolve on god's own events (its `events` stream) instead of sleeps or polls of `god status`.
+// Everything started is killed by process group at the end.
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { JobJson } from "../../src/protocol/control.js";
+import { GodEvents } from "./god-events.js";
 
 export const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 export const LIB = fileURLToPath(new URL("../../src/lib/index.js", import.meta.url));
@@ -41,6 +43,8 @@ export class Sandbox {
   god: ChildProcess | null = null;
   godOutput = "";
   private readonly pids = new Set<number>();
+  private eventStream: Promise<GodEvents> | null = null;
+  private outputWaiters = new Set<() => void>();
 
   constructor(prefix = "god-test-") {
     this.root = mkdtempSync(join(tmpdir(), prefix));
@@ -66,17 +70,22 @@ export class Sandbox {
   }
 
   startGod(extra: string[] = []): ChildProcess {
+    this.eventStream?.then((e) => e.close()).catch(() => {});
+    this.eventStream = null;
     const god = spawn(process.execPath, [CLI, "run", "--dir", this.dir, "--home", this.home, ...extra], {
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
     this.god = god;
     if (god.pid) this.pids.add(god.pid);
-    god.stdout!.on("data", (d: Buffer) => {
+    const output = (d: Buffer) => {
       this.godOutput += d.toString();
-    });
-    god.stderr!.on("data", (d: Buffer) => {
-      this.godOutput += d.toString();
+      for (const wake of [...this.outputWaiters]) wake();
+    };
+    god.stdout!.on("data", output);
+    god.stderr!.on("data", output);
+    god.once("exit", () => {
+      for (const wake of [...this.outputWaiters]) wake();
     });
     return god;
   }
@@ -85,38 +94,140 @@ export class Sandbox {
     return runCli([...args, "--home", this.home], timeoutMs === undefined ? {} : { timeoutMs });
   }
 
+  /**
+   * god's event stream (subscribed once god says it started; again after a restart of god). Every wait of this
+   * rig resolves on its changes.
+   */
+  events(): Promise<GodEvents> {
+    const open = this.eventStream;
+    if (open) {
+      return open.then((e) => {
+        if (!e.isClosed) return e;
+        this.eventStream = null;
+        return this.events();
+      });
+    }
+    const god = this.god;
+    const pid = god?.pid;
+    const started = new RegExp(`"msg":"god ${pid} started"`);
+    this.eventStream = this.untilOutput(
+      `god ${pid} to start`,
+      () => started.test(this.godOutput),
+      30_000,
+    ).then(() => GodEvents.open(this.home));
+    this.eventStream.catch(() => {
+      this.eventStream = null;
+    });
+    return this.eventStream;
+  }
+
+  /** Resolves once `probe` holds, evaluated whenever god writes to its output or exits. */
+  untilOutput(what: string, probe: () => boolean, timeoutMs = 20_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (probe()) {
+          done();
+          resolve();
+        } else if (this.god?.exitCode !== null || this.god?.signalCode !== null) {
+          done();
+          reject(
+            new Error(
+              `god exited while waiting for ${what}\n--- god output ---\n${this.godOutput.slice(-4000)}`,
+            ),
+          );
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(
+          new Error(`timed out waiting for ${what}\n--- god output ---\n${this.godOutput.slice(-4000)}`),
+        );
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.outputWaiters.delete(check);
+      };
+      this.outputWaiters.add(check);
+      check();
+    });
+  }
+
+  /** Every job, as god's event stream last told it (the object `god status --json` prints, per job). */
   async status(): Promise<StatusJobs> {
-    const r = await this.ctl(["status", "--json"]);
-    if (r.code !== 0) throw new Error(`god status failed (${r.code}): ${r.stderr}`);
-    return (JSON.parse(r.stdout) as { jobs: StatusJobs }).jobs;
+    const events = await this.events();
+    return [...events.jobs.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async job(name: string): Promise<StatusJob | undefined> {
-    return (await this.status().catch(() => [])).find((j) => j.name === name);
+    return (await this.events().catch(() => null))?.jobs.get(name);
   }
 
-  /** Polls `probe` every 50 ms until it returns a value other than undefined/false, for at most timeoutMs. */
-  async until<T>(
+  /**
+   * Resolves with the first value of `probe` that is not undefined/false. It is evaluated after every event
+   * of god (state and loader changes), whenever god writes to its output, and every 100 ms for conditions
+   * outside god (a file's contents, a process gone); never by spawning `god status`.
+   */
+  until<T>(
     what: string,
     probe: () => Promise<T | undefined | false> | T | undefined | false,
     timeoutMs = 20_000,
   ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (let i = 0; i < 100_000; i++) {
-      try {
-        const value = await probe();
-        if (value !== undefined && value !== false) return value;
-        last = value;
-      } catch (error) {
-        last = error;
+    return new Promise((resolve, reject) => {
+      let last: unknown;
+      let running = false;
+      let finished = false;
+      let events: GodEvents | null = null;
+      const check = () => {
+        if (running || finished) return;
+        running = true;
+        void Promise.resolve()
+          .then(() => probe())
+          .then(
+            (value) => {
+              running = false;
+              if (finished) return;
+              if (value !== undefined && value !== false) {
+                done();
+                resolve(value);
+              } else last = value;
+            },
+            (error: unknown) => {
+              running = false;
+              last = error;
+            },
+          );
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(
+          new Error(
+            `timed out waiting for ${what} (last: ${String(last)})\n--- god output ---\n${this.godOutput.slice(-4000)}`,
+          ),
+        );
+      }, timeoutMs);
+      const poll = setInterval(check, 100);
+      const stopEvents: Array<() => void> = [];
+      const done = () => {
+        finished = true;
+        clearTimeout(timer);
+        clearInterval(poll);
+        this.outputWaiters.delete(check);
+        for (const stop of stopEvents) stop();
+      };
+      this.outputWaiters.add(check);
+      if (this.god && this.god.exitCode === null && this.god.signalCode === null) {
+        this.events().then(
+          (e) => {
+            events = e;
+            if (!finished) stopEvents.push(e.onChange(check));
+            check();
+          },
+          () => {},
+        );
       }
-      if (Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(
-      `timed out waiting for ${what} (last: ${String(last)})\n--- god output ---\n${this.godOutput.slice(-4000)}`,
-    );
+      check();
+      void events;
+    });
   }
 
   untilState(name: string, state: string, timeoutMs?: number): Promise<StatusJob> {
@@ -147,6 +258,7 @@ export class Sandbox {
   }
 
   async cleanup(): Promise<void> {
+    this.eventStream?.then((e) => e.close()).catch(() => {});
     await this.stopGod().catch(() => null);
     for (const pid of this.pids) {
       try {
@@ -159,19 +271,7 @@ export class Sandbox {
   }
 }
 
-export type StatusJob = {
-  name: string;
-  state: string;
-  want: string;
-  pid: number | null;
-  instance: number | null;
-  restarts: number;
-  uptimeMs: number | null;
-  loader: string;
-  check: { status: string; message: string | null; at: string } | null;
-  lastExit: { code: number | null; signal: string | null; at: string } | null;
-  reason: string | null;
-};
+export type StatusJob = JobJson;
 export type StatusJobs = StatusJob[];
 
 export function isAlive(pid: number): boolean {

@@ -79,6 +79,7 @@ function job(overrides: Partial<JobJson> & { name: string }): JobJson {
     check: null,
     lastExit: null,
     reason: null,
+    instances: [],
     ...overrides,
   };
 }
@@ -100,8 +101,26 @@ const STATUS: StatusJson = {
 
 const LOADERS: LoadersJson = {
   loaders: [
-    { path: "/etc/god/backend.js", pid: 99, state: "up", dialect: "native", jobs: ["backend"], error: null },
-    { path: "/etc/god/worker", pid: null, state: "idle", dialect: "legacy", jobs: ["worker"], error: null },
+    {
+      path: "/etc/god/backend.js",
+      pid: 99,
+      state: "up",
+      dialect: "native",
+      jobs: ["backend"],
+      error: null,
+      restarts: 0,
+      lastError: null,
+    },
+    {
+      path: "/etc/god/worker",
+      pid: null,
+      state: "idle",
+      dialect: "legacy",
+      jobs: ["worker"],
+      error: null,
+      restarts: 0,
+      lastError: null,
+    },
   ],
 };
 
@@ -281,6 +300,8 @@ test("loaders and reload-loaders: the table; a loader left with an error makes r
         dialect: null,
         jobs: [],
         error: "no hello within 5000 ms",
+        restarts: 0,
+        lastError: null,
       },
     ],
   };

@@ -89,7 +89,10 @@ describe("loader handshakes", () => {
       "garbage error",
       async () => loaderNamed(await loaders(sb), "garbage")?.error ?? undefined,
     );
-    assert.match(l, /first line is not a JSON-RPC message/);
+    assert.match(
+      l,
+      /its first line must be a JSON-RPC hello object \(native\) or \["godv1", JOB\.\.\.\] \(legacy\), got: this is not json/,
+    );
     assert.match(l, /this is not json/);
   });
 

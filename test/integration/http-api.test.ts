@@ -14,7 +14,11 @@ job("manual", { exec: ["sleep", "1000"] });
 
 type Status = { jobs: StatusJob[] };
 const withoutClock = (jobs: StatusJob[]) =>
-  jobs.map((j) => ({ ...j, uptimeMs: j.uptimeMs === null ? null : 0 }));
+  jobs.map((j) => ({
+    ...j,
+    uptimeMs: j.uptimeMs === null ? null : 0,
+    instances: j.instances.map((i) => ({ ...i, uptimeMs: i.uptimeMs === null ? null : 0 })),
+  }));
 
 describe("the JSON API", () => {
   const sandbox = new Sandbox("god-http-api-");

@@ -30,12 +30,21 @@ function jobJson(name: string, reason: string | null = null): JobJson {
     check: null,
     lastExit: null,
     reason,
+    instances: [],
   };
 }
 
 class FakeSupervisor implements SupervisorView {
   readonly jobs = new Map<string, JobView>([
-    ["alpha", { config: { auto: true, listen: {} }, toJson: () => jobJson("alpha"), instances: () => [] }],
+    [
+      "alpha",
+      {
+        config: { auto: true, listen: {} },
+        toJson: () => jobJson("alpha"),
+        instances: () => [],
+        checkLatencyMs: null,
+      },
+    ],
   ]);
   readonly listeners = new Set<(change: SupervisorChange) => void>();
   subscribe(fn: (change: SupervisorChange) => void): () => void {

@@ -29,6 +29,7 @@ function job(overrides: Partial<JobJson> & { name: string }): JobJson {
     check: null,
     lastExit: null,
     reason: null,
+    instances: [],
     ...overrides,
   };
 }
@@ -152,8 +153,19 @@ test("loaders: the table a person reads", () => {
         dialect: "native",
         jobs: ["backend", "worker"],
         error: null,
+        restarts: 0,
+        lastError: null,
       },
-      { path: "/etc/god/legacy", pid: null, state: "idle", dialect: "legacy", jobs: ["db"], error: null },
+      {
+        path: "/etc/god/legacy",
+        pid: null,
+        state: "idle",
+        dialect: "legacy",
+        jobs: ["db"],
+        error: null,
+        restarts: 0,
+        lastError: null,
+      },
       {
         path: "/etc/god/broken",
         pid: null,
@@ -161,6 +173,8 @@ test("loaders: the table a person reads", () => {
         dialect: null,
         jobs: [],
         error: "jobs[1].exec: expected string[]",
+        restarts: 0,
+        lastError: null,
       },
     ],
   });

@@ -54,6 +54,9 @@ test("a minimal spec gets every default of SPEC 3.1", () => {
     reload: "restart",
     logs: { timestamps: true, format: "text", redact: [], maxLineBytes: 65_536, merge: false },
     events: [],
+    instances: 1,
+    ready: null,
+    readyTimeoutMs: null,
   };
   assert.deepEqual(normalizeJobSpec({ name: "web", exec: ["./web"] }), expected);
 });
@@ -113,6 +116,9 @@ test("every field given is kept as given", () => {
   assert.deepEqual(config, {
     ...FULL,
     check: { ...FULL.check!, probe: FULL.check!.probe },
+    instances: 1,
+    ready: null,
+    readyTimeoutMs: null,
   } as unknown as JobConfig);
 });
 

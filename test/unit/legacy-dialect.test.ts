@@ -1,6 +1,7 @@
-// The legacy dialect without a process: the answers' meanings (auto, env, check), the one-at-a-time queue and
-// its timeout, the hello synthesized from the load questions (errors read like a native hello's), exec and env
-// asked again before a start, and the events mapped to onStart, onRun, onDegrade and onExit.
+// The legacy dialect without a process: the answers' meanings (auto, env, check, stop), the one-at-a-time queue
+// and its timeout, the hello synthesized from the load questions (errors read like a native hello's), exec, env
+// and onStart asked (and awaited) before a spawn, onExit after an exit, onRun and onDegrade, and check answers
+// that order another job (`@OTHER`) or god (`@newLoaders`).
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -10,19 +11,32 @@ import {
   LEGACY_NO_CHECK_NEXT_MS,
   LegacyDialect,
   legacyAuto,
-  legacyCheckResult,
+  legacyCheckAnswer,
   legacyEnv,
+  legacyStopPlan,
   parseGreeting,
   parseWords,
 } from "../../src/process/legacy-dialect.js";
-import type { JobEventParams } from "../../src/process/loader-connection.js";
+import type { CheckResult } from "../../src/protocol/check-result.js";
+import type { JobEventParams } from "../../src/protocol/job-event.js";
 import type { JobConfig } from "../../src/protocol/jobspec.js";
+
+/** The check result of an answer that is one (not an order for another job or for god). */
+function legacyCheckResult(words: string[]): CheckResult {
+  const answer = legacyCheckAnswer(words);
+  assert.equal(answer.type, "result", JSON.stringify(words));
+  return answer.type === "result" ? answer.result : { status: "fail", message: null, nextMs: null };
+}
+
+const TARGET = { pid: 4242, instance: 1, index: 0 };
 
 /** A dialect whose loader is a table: each question written is answered from `answer` on the next tick. */
 function scripted(answer: (words: string[]) => unknown) {
   const asked: string[][] = [];
   const broken: string[] = [];
   const malformed: string[] = [];
+  const forwarded: Array<{ job: string; words: string[] }> = [];
+  let newLoaders = 0;
   let inFlight = 0;
   let maxInFlight = 0;
   const dialect: LegacyDialect = new LegacyDialect({
@@ -44,8 +58,18 @@ function scripted(answer: (words: string[]) => unknown) {
       dialect.close(reason);
     },
     malformed: (problem) => malformed.push(problem),
+    forward: (job, words) => forwarded.push({ job, words }),
+    newLoaders: () => newLoaders++,
   });
-  return { dialect, asked, broken, malformed, maxInFlight: () => maxInFlight };
+  return {
+    dialect,
+    asked,
+    broken,
+    malformed,
+    forwarded,
+    newLoaders: () => newLoaders,
+    maxInFlight: () => maxInFlight,
+  };
 }
 
 test("words: arrays of strings, null as empty, numbers as text, anything else refused", () => {
@@ -98,11 +122,43 @@ test("check answers: ok and degrade with the next delay, fail and stop, [] for n
   assert.equal(legacyCheckResult(["stop"]).status, "fail");
   assert.match(
     legacyCheckResult(["maybe"]).message ?? "",
-    /expected "ok", "degrade", "fail", "stop" or \[\]/,
+    /expected "ok", "degrade", "fail", "stop", \[\] or "@JOB"/,
   );
-  const none = legacyCheckResult([]);
-  assert.equal(none.status, "ok");
-  assert.equal(none.nextMs, LEGACY_NO_CHECK_NEXT_MS);
+  const none = legacyCheckAnswer([]);
+  assert.equal(none.type === "result" && none.result.status, "ok");
+  assert.equal(none.type === "result" && none.result.nextMs, LEGACY_NO_CHECK_NEXT_MS);
+  assert.equal(none.type === "result" && none.noCheck, true, "[] means no check: a one-shot when it exits 0");
+});
+
+test("check answers for another job or for god are orders, not verdicts", () => {
+  assert.deepEqual(legacyCheckAnswer(["@db", "restart", "now"]), {
+    type: "forward",
+    job: "db",
+    words: ["db", "restart", "now"],
+  });
+  assert.deepEqual(legacyCheckAnswer(["@newLoaders"]), { type: "newLoaders" });
+});
+
+test("the stop question: [] lets god stop it; [MS] means the loader does, god kills after MS (5000 if not a number)", () => {
+  assert.deepEqual(legacyStopPlan([]), { by: "god" });
+  assert.deepEqual(legacyStopPlan(["1500"]), { by: "loader", killAfterMs: 1500 });
+  assert.deepEqual(legacyStopPlan(["soon"]), { by: "loader", killAfterMs: 5000 });
+});
+
+test("a check that forwards or reloads loaders is skipped, and the order is carried out", async () => {
+  const { dialect, forwarded, newLoaders } = scripted(([job]) =>
+    job === "web" ? ["@db", "restart"] : ["@newLoaders"],
+  );
+  assert.deepEqual(await dialect.check("web", TARGET, 1000), { type: "skip", nextMs: LEGACY_NEXT_MS });
+  assert.deepEqual(forwarded, [{ job: "db", words: ["db", "restart"] }]);
+  assert.deepEqual(await dialect.check("db", TARGET, 1000), { type: "skip", nextMs: LEGACY_NEXT_MS });
+  assert.equal(newLoaders(), 1);
+});
+
+test("stopPlan asks [job, stop, PID]", async () => {
+  const { dialect, asked } = scripted(() => ["2000"]);
+  assert.deepEqual(await dialect.stopPlan("web", 4242), { by: "loader", killAfterMs: 2000 });
+  assert.deepEqual(asked, [["web", "stop", "4242"]]);
 });
 
 test("load asks auto, exec and env of each job, one question at a time, and validates like a hello", async () => {
@@ -150,15 +206,23 @@ test("a bad env entry rejects that job at load with the entry's path", async () 
 
 test("an unanswered question breaks the stream: it times out, the rest fail as closed", async () => {
   const { dialect, broken } = scripted(([job]) => (job === "slow" ? undefined : ["ok"]));
-  const slow = dialect.check("slow", 50);
-  const queued = dialect.check("fast", 50);
+  const slow = dialect.check("slow", TARGET, 50);
+  const queued = dialect.check("fast", TARGET, 50);
   const later = dialect.ask(["fast", "exec"]);
   assert.deepEqual(await slow, {
-    status: "fail",
-    message: "check timed out after 50 ms; the legacy loader is restarted",
-    nextMs: null,
+    type: "result",
+    result: {
+      status: "fail",
+      message: "check timed out after 50 ms; the legacy loader is restarted",
+      nextMs: null,
+    },
+    noCheck: false,
   });
-  assert.equal(await queued, null, "a check cut off by the broken stream is skipped, not failed");
+  assert.deepEqual(
+    await queued,
+    { type: "skip", nextMs: null },
+    "a check cut off by the broken stream is skipped, not failed",
+  );
   await assert.rejects(later, /did not answer \["slow","check"\] within 50 ms/);
   assert.deepEqual(broken, ['did not answer ["slow","check"] within 50 ms']);
 });
@@ -166,7 +230,8 @@ test("an unanswered question breaks the stream: it times out, the rest fail as c
 test("a line nobody asked for, or an invalid answer, is malformed", async () => {
   const { dialect, malformed } = scripted(() => "not json");
   dialect.handleLine('["ok"]');
-  const result = await dialect.check("db", 1000);
+  const verdict = await dialect.check("db", TARGET, 1000);
+  const result = verdict.type === "result" ? verdict.result : null;
   assert.equal(result?.status, "fail");
   assert.match(result?.message ?? "", /invalid answer to \["db","check"\]/);
   assert.equal(malformed.length, 2);
@@ -175,12 +240,13 @@ test("a line nobody asked for, or an invalid answer, is malformed", async () => 
 
 const config = { name: "web", exec: ["old"], env: { OLD: "1" } } as unknown as JobConfig;
 
-test("before a start exec and env are asked again and replace the spec's", async () => {
+test("before a spawn exec and env are asked again and replace the spec's, then onStart is awaited", async () => {
   const { dialect, asked } = scripted(([, what]) => (what === "exec" ? ["./web", "--fast"] : ["A=2"]));
   const prepared = await dialect.prepareSpawn(config);
   assert.deepEqual(asked, [
     ["web", "exec"],
     ["web", "env"],
+    ["web", "onStart"],
   ]);
   assert.ok(prepared.ok);
   assert.deepEqual(prepared.config.exec, ["./web", "--fast"]);
@@ -196,30 +262,28 @@ test("an empty exec fails the start with a sentence; a loader that cannot answer
   assert.deepEqual(await silent.prepareSpawn(config), { ok: true, config });
 });
 
-test("events: starting, running, degraded and one onExit per started instance", async () => {
-  const { dialect, asked } = scripted(() => []);
-  const event = (state: string, instance: number, exitCode?: number | null): JobEventParams => ({
-    job: "db",
-    instance,
-    state,
-    at: "",
-    ...(exitCode === undefined ? {} : { exitCode }),
-  });
-  dialect.sendEvent(event("stopped", 0, 3)); // stopped while waiting: no instance, no onExit
-  dialect.sendEvent(event("starting", 1));
-  dialect.sendEvent(event("running", 1));
-  dialect.sendEvent(event("degraded", 1));
-  dialect.sendEvent(event("backoff", 1, 7));
-  dialect.sendEvent(event("failed", 1, 7)); // the same exit, reported once
-  dialect.sendEvent(event("starting", 2));
-  dialect.sendEvent(event("stopped", 2, null)); // killed by a signal
-  dialect.sendEvent(event("waiting", 2));
+test("events: onRun, onDegrade; onExit once per process that got onStart, before the next start's questions", async () => {
+  const { dialect, asked } = scripted(([, what]) => (what === "exec" ? ["sleep", "1"] : []));
+  const event = (state: string): JobEventParams => ({ job: "db", instance: 1, index: 0, state, at: "" });
+  dialect.exited("db", 3); // an exit with no onStart before it (a process of a previous loader): no onExit
+  await dialect.prepareSpawn({ ...config, name: "db" });
+  dialect.stateChanged(event("running"));
+  dialect.stateChanged(event("degraded"));
+  dialect.stateChanged(event("backoff"));
+  dialect.exited("db", 7);
+  dialect.exited("db", 7); // the same exit reported twice: one onExit
+  await dialect.prepareSpawn({ ...config, name: "db" });
+  dialect.exited("db", null); // killed by a signal
   await dialect.ask(["db", "sync"]);
   assert.deepEqual(asked, [
+    ["db", "exec"],
+    ["db", "env"],
     ["db", "onStart"],
     ["db", "onRun"],
     ["db", "onDegrade"],
     ["db", "onExit", "7"],
+    ["db", "exec"],
+    ["db", "env"],
     ["db", "onStart"],
     ["db", "onExit", "-1"],
     ["db", "sync"],

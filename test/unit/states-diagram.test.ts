@@ -5,8 +5,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { initialModel } from "../../src/core/job-state.js";
-import { JOB_EVENT_TYPES, TABLE } from "../../src/core/transitions.js";
+import { INSTANCE_EVENT_TYPES as JOB_EVENT_TYPES } from "../../src/core/instance-events.js";
+import { initialInstance } from "../../src/core/instance-state.js";
+import { TABLE } from "../../src/core/transitions.js";
 import { JOB_STATES } from "../../src/protocol/states.js";
 
 function mermaidBlock(): string[] {
@@ -48,7 +49,7 @@ function tableArrows(): string[] {
 }
 
 test("the diagram starts in the initial model's state", () => {
-  assert.deepEqual(documentedArrows().initial, [initialModel().state.type]);
+  assert.deepEqual(documentedArrows().initial, [initialInstance(0).state.type]);
 });
 
 test("no arrow is drawn twice", () => {
