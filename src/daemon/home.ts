@@ -16,6 +16,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { processStartTime } from "../process/proc-stat.js";
+import { signalProcess } from "../process/signal-group.js";
 import { ErrorCode, GodError } from "../protocol/errors.js";
 
 export interface HomePaths {
@@ -123,12 +124,7 @@ function isLive(owner: { pid: number; startTime: number }): boolean {
   if (owner.pid === process.pid) return false;
   const startTime = processStartTime(owner.pid);
   if (startTime !== null || owner.startTime > 0) return startTime === owner.startTime;
-  try {
-    process.kill(owner.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return signalProcess(owner.pid, 0);
 }
 
 export function releaseLock(paths: HomePaths): void {

@@ -5,6 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { GodLog } from "../logs/god-log.js";
 import { LogsService } from "../logs/logs-service.js";
+import { groupUsage, selfUsage } from "../process/group-usage.js";
 import { processStartTime } from "../process/proc-stat.js";
 import { GodError } from "../protocol/errors.js";
 import type { JobConfig } from "../protocol/jobspec.js";
@@ -195,6 +196,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
         token: options.httpToken,
         handlers,
         supervisor,
+        usage: { groups: groupUsage, self: selfUsage },
         // No LogsService is made in this daemon yet: /api/logs and the dashboard's tail answer 503 until it is.
         logs,
         log,

@@ -6,7 +6,7 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
 import { liveProcesses, type ProcStat, readProcStat } from "../process/proc-stat.js";
-import { signalGroup } from "../process/signal-group.js";
+import { signalGroup, signalProcess } from "../process/signal-group.js";
 
 export interface InstanceRecord {
   job: string;
@@ -135,13 +135,8 @@ export interface SurvivorOutcome {
 
 function send(r: InstanceRecord, p: Presence, signal: NodeJS.Signals): void {
   if (p.members.length > 0) signalGroup(r.pgid, signal);
-  if (p.leaderOutside) {
-    try {
-      process.kill(r.pid, signal);
-    } catch {
-      // ESRCH: gone meanwhile; EPERM: not ours to signal.
-    }
-  }
+  // Gone meanwhile, or not ours to signal: nothing to do either way.
+  if (p.leaderOutside) signalProcess(r.pid, signal);
 }
 
 /**

@@ -5,7 +5,7 @@
 
 import type { LoaderJson } from "../protocol/control.js";
 import { JOB_STATES, LOADER_STATES } from "../protocol/states.js";
-import { groupUsage, selfUsage } from "./proc-usage.js";
+import type { UsageSource } from "./sources.js";
 import type { JobView } from "./sources.js";
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -49,6 +49,7 @@ class MetricsText {
 
 export interface MetricsInput {
   jobs: Iterable<JobView>;
+  usage: UsageSource;
   loaders: LoaderJson[];
   version: string;
 }
@@ -57,7 +58,7 @@ export function renderMetrics(input: MetricsInput): string {
   const jobs = [...input.jobs].map((view) => ({ view, json: view.toJson() }));
   jobs.sort((a, b) => a.json.name.localeCompare(b.json.name));
   const groups = new Map(jobs.map(({ json, view }) => [json.name, view.instances().map((i) => i.pgid)]));
-  const usage = groupUsage(new Set([...groups.values()].flat()));
+  const usage = input.usage.groups(new Set([...groups.values()].flat()));
   const sum = (name: string, key: "cpuSeconds" | "rssBytes" | "processes") =>
     (groups.get(name) ?? []).reduce((total, pgid) => total + (usage.get(pgid)?.[key] ?? 0), 0);
   const live = jobs.filter(({ json }) => (groups.get(json.name) ?? []).some((pgid) => usage.has(pgid)));
@@ -168,13 +169,13 @@ export function renderMetrics(input: MetricsInput): string {
   out.family("god_build_info", "gauge", "The watchgod version of this god.", [
     [{ version: input.version }, 1],
   ]);
-  writeProcessMetrics(out);
+  writeProcessMetrics(out, input.usage);
   return out.toString();
 }
 
-function writeProcessMetrics(out: MetricsText): void {
+function writeProcessMetrics(out: MetricsText, usage: UsageSource): void {
   const cpu = process.cpuUsage();
-  const self = selfUsage();
+  const self = usage.self();
   out.family("process_cpu_user_seconds_total", "counter", "User CPU time of god.", [[{}, cpu.user / 1e6]]);
   out.family("process_cpu_system_seconds_total", "counter", "System CPU time of god.", [
     [{}, cpu.system / 1e6],

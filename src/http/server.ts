@@ -15,7 +15,7 @@ import { health } from "./healthz.js";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.js";
 import { HttpError, NO_STORE, sendError, sendJson } from "./respond.js";
 import { controlCall, type Route } from "./route.js";
-import type { Handler, HttpLog, LogsSource, SupervisorView } from "./sources.js";
+import type { Handler, HttpLog, LogsSource, SupervisorView, UsageSource } from "./sources.js";
 import { DEFAULT_SSE, type SseOptions, SseStream } from "./sse.js";
 
 export { httpStartProblem } from "./address.js";
@@ -28,6 +28,8 @@ export interface HttpServerOptions {
   /** The control socket's handler table: the API calls the same handlers. */
   handlers: Record<string, Handler>;
   supervisor: SupervisorView;
+  /** CPU and memory of the jobs' process groups, for /metrics. */
+  usage: UsageSource;
   /** The job logs for /api/logs and the dashboard's tail; without it those answer 503. */
   logs?: LogsSource | undefined;
   log: HttpLog;
@@ -97,6 +99,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         const loaders = (await call("loaders", {}, res)) as LoadersJson;
         const body = renderMetrics({
           jobs: supervisor.jobs.values(),
+          usage: options.usage,
           loaders: loaders.loaders,
           version,
         });

@@ -39,3 +39,9 @@ export interface HttpLog {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
 }
+
+/** CPU and memory of process groups and god's own descriptors (process/group-usage.ts, given by the daemon). */
+export interface UsageSource {
+  groups(pgids: ReadonlySet<number>): Map<number, { cpuSeconds: number; rssBytes: number; processes: number }>;
+  self(): { openFds: number | null; maxFds: number | null };
+}

@@ -7,7 +7,6 @@
 // The read end is a PipeReadable: an ordinary Readable for anyone, and for JobLog a fast path that reads into
 // one reused buffer and can stop reading the fd itself (backpressure, and resting between small reads).
 
-import { execFile } from "node:child_process";
 import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
 import {
   createConnection,
@@ -19,6 +18,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import { makeFifos } from "../process/mkfifo.js";
 
 export const PIPE_READ_BYTES = 64 * 1024;
 
@@ -143,9 +143,7 @@ async function fifoPipes(count: number, dir: string): Promise<OutputPipe[]> {
   const scratch = mkdtempSync(join(dir, "god-pipe-"));
   try {
     const paths = Array.from({ length: count }, (_, i) => join(scratch, String(i)));
-    await new Promise<void>((resolve, reject) => {
-      execFile("mkfifo", ["-m", "600", ...paths], (error) => (error ? reject(error) : resolve()));
-    });
+    await makeFifos(paths);
     return paths.map((path) => {
       // The read end first and non-blocking, so opening the write end does not wait for a reader.
       const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);

@@ -36,3 +36,17 @@ export function stopGroup(
     signalGroup(pgid, "SIGKILL");
   });
 }
+
+/** Sends `signal` to one process (not its group). False when it is gone or not god's to signal. */
+export function signalProcess(pid: number, signal: NodeJS.Signals | 0): boolean {
+  if (!Number.isInteger(pid) || pid <= 1) throw new RangeError(`refusing to signal process ${pid}`);
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ESRCH") return false;
+    if (code === "EPERM") return signal === 0;
+    throw error;
+  }
+}

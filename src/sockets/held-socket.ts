@@ -4,10 +4,10 @@
 // cluster module uses), and listen(2) is called once on the shared socket by a throwaway child that exits
 // before its event loop could accept anything.
 
-import { spawn } from "node:child_process";
 import { rmSync, statSync } from "node:fs";
 import * as net from "node:net";
 import { createConnection } from "node:net";
+import { listenOnce } from "../process/listen-once.js";
 import { type ListenAddress, parseListenAddress } from "../protocol/listen-address.js";
 import { errname } from "./errno.js";
 
@@ -21,8 +21,6 @@ export interface HeldSocket {
   close(): void;
 }
 
-const LISTEN_SCRIPT =
-  "const s=require('net').createServer();s.on('error',(e)=>{process.stderr.write(String(e.code||e.message));process.exit(1)});s.listen({fd:3,backlog:511},()=>process.exit(0))";
 
 /** Binds and listens; resolves to the held socket or to the sentence saying why it could not. */
 export async function holdSocket(
@@ -70,18 +68,6 @@ export async function holdSocket(
       if (address.kind === "unix") rmSync(address.path, { force: true });
     },
   };
-}
-
-function listenOnce(fd: number): Promise<string | null> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["-e", LISTEN_SCRIPT], { stdio: ["ignore", "ignore", "pipe", fd] });
-    let err = "";
-    child.stderr!.on("data", (d: Buffer) => {
-      err += d.toString();
-    });
-    child.once("error", (error) => resolve(error.message));
-    child.once("exit", (code) => resolve(code === 0 ? null : err.trim() || `listen failed (exit ${code})`));
-  });
 }
 
 function explain(code: string, address: ListenAddress): string {

@@ -57,6 +57,7 @@ class FakeSupervisor implements SupervisorView {
 }
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
+const noUsage = { groups: () => new Map(), self: () => ({ openFds: null, maxFds: null }) };
 
 function handlers(supervisor: FakeSupervisor) {
   return {
@@ -87,6 +88,7 @@ describe("event streams", () => {
       address: "127.0.0.1:0",
       token: null,
       handlers: handlers(supervisor),
+      usage: noUsage,
       supervisor,
       logs,
       log: silent,
@@ -203,6 +205,7 @@ describe("event streams", () => {
       address: "[::1]:0",
       token: null,
       handlers: handlers(supervisor),
+      usage: noUsage,
       supervisor,
       log: silent,
     });

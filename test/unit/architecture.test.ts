@@ -166,3 +166,61 @@ test("nothing that runs loads TypeBox: only type imports, and schema-definitions
   }
   assert.deepEqual(bad, []);
 });
+
+/** Layers that must never import another (STYLE.md): the edge, and why. */
+const NEVER: Array<[string, string, string]> = [
+  ["http", "process", "HTTP serves what the daemon hands it; it never spawns, signals or reads /proc itself"],
+  ["cli", "core", "the CLI talks to the daemon through protocol/ only; the table is the daemon's"],
+  ["lib", "core", "the library programs import stays free of the supervisor"],
+  ["lib", "process", "the library programs import never spawns or signals"],
+  ["protocol", "core", "protocol/ is the wire, below everything"],
+];
+
+for (const [from, to, why] of NEVER) {
+  test(`${from}/ never imports ${to}/ (${why})`, () => {
+    const bad: string[] = [];
+    for (const file of under(from)) {
+      for (const { specifier, typeOnly } of file.imports) {
+        if (!typeOnly && inLayer(target(file.path, specifier), to))
+          bad.push(`${file.path} imports ${specifier}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+}
+
+test("only process/ spawns or signals: no child_process and no process.kill elsewhere", () => {
+  const bad: string[] = [];
+  for (const file of ALL) {
+    if (file.path.startsWith("src/process/")) continue;
+    for (const { specifier, typeOnly } of file.imports) {
+      if (!typeOnly && (specifier === "node:child_process" || specifier === "child_process")) {
+        bad.push(`${file.path} imports ${specifier}`);
+      }
+    }
+    const text = readFileSync(posix.join(process.cwd(), file.path), "utf8");
+    if (/\bprocess\.kill\s*\(/.test(text)) bad.push(`${file.path} calls process.kill`);
+  }
+  assert.deepEqual(bad, []);
+});
+
+test("process/ has no import cycle", () => {
+  const graph = new Map(
+    under("process").map((f) => [
+      f.path,
+      f.imports
+        .map((i) => target(f.path, i.specifier)?.replace(/\.js$/, ".ts"))
+        .filter((t) => t?.startsWith("src/process/")),
+    ]),
+  );
+  const cycles: string[] = [];
+  const visit = (path: string, stack: string[]): void => {
+    if (stack.includes(path)) {
+      cycles.push([...stack.slice(stack.indexOf(path)), path].join(" -> "));
+      return;
+    }
+    for (const next of graph.get(path) ?? []) if (next) visit(next, [...stack, path]);
+  };
+  for (const path of graph.keys()) visit(path, []);
+  assert.deepEqual(cycles, []);
+});

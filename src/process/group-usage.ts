@@ -4,7 +4,7 @@
 // One scan of /proc/*/stat serves every group of a scrape. Elsewhere than Linux the answers are empty.
 
 import { readdirSync, readFileSync } from "node:fs";
-import { allProcesses } from "../process/proc-stat.js";
+import { allProcesses } from "./proc-stat.js";
 
 /** USER_HZ: /proc reports times in these ticks; it is 100 on every Linux architecture's user ABI. */
 const TICKS_PER_SECOND = 100;
