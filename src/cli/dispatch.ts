@@ -77,7 +77,7 @@ export const COMMANDS = {
 export type CommandName = keyof typeof COMMANDS;
 
 export type Dispatch =
-  | { type: "command"; name: CommandName; args: string[] }
+  | { type: "command"; name: CommandName; args: string[]; warnings: string[] }
   | { type: "usage" }
   | { type: "version" }
   | { type: "error"; message: string };
@@ -89,7 +89,32 @@ function isCommand(name: string): name is CommandName {
 /** Flags of `god run` that, before any command, select the original's form `god --dir DIR`. */
 const RUN_FLAGS = new Set(["--dir", "--loader", "--http", "--http-token"]);
 
-export function dispatch(argv: readonly string[]): Dispatch {
+/**
+ * The original Go watchgod's flags (its `flag` package): `-dir DIR` and `-dir=DIR` are `--dir`; `-listen ADDR`
+ * is accepted and ignored with a warning, since god's control socket is always GOD_HOME/god.sock.
+ */
+export function originalFlags(argv: readonly string[]): { argv: string[]; warnings: string[] } {
+  const out: string[] = [];
+  const warnings: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (arg === "-dir" || arg.startsWith("-dir=")) out.push(`-${arg}`);
+    else if (arg === "-listen" || arg.startsWith("-listen=")) {
+      const address = arg === "-listen" ? argv[++i] : arg.slice("-listen=".length);
+      warnings.push(
+        `-listen ${address ?? ""} is ignored: god's control socket is always GOD_HOME/god.sock (use --home DIR to choose the home).`,
+      );
+    } else out.push(arg);
+  }
+  return { argv: out, warnings };
+}
+
+export function dispatch(original: readonly string[]): Dispatch {
+  const { argv, warnings } = originalFlags(original);
   let help = false;
   let version = false;
   for (let i = 0; i < argv.length; i++) {
@@ -104,7 +129,7 @@ export function dispatch(argv: readonly string[]): Dispatch {
     } else if (flag === "--version") {
       version = true;
     } else if (RUN_FLAGS.has(flag)) {
-      return { type: "command", name: "run", args: [...argv] };
+      return { type: "command", name: "run", args: [...argv], warnings };
     } else if (arg === "--") {
       break;
     } else if (arg.startsWith("-")) {
@@ -118,7 +143,7 @@ export function dispatch(argv: readonly string[]): Dispatch {
           message: `unknown command "${arg}"; run \`god --help\` to list the commands.`,
         };
       }
-      return { type: "command", name: arg, args: rest };
+      return { type: "command", name: arg, args: rest, warnings };
     }
   }
   return version && !help ? { type: "version" } : { type: "usage" };
@@ -131,7 +156,7 @@ function helpFor(args: readonly string[]): Dispatch {
   if (!isCommand(topic)) {
     return { type: "error", message: `unknown command "${topic}"; run \`god --help\` to list the commands.` };
   }
-  return { type: "command", name: topic, args: ["--help"] };
+  return { type: "command", name: topic, args: ["--help"], warnings: [] };
 }
 
 export function usage(): string {
@@ -147,7 +172,7 @@ export function usage(): string {
     "",
     "Usage:",
     ...lines,
-    "  god --dir DIR...  (the original's form of `god run --dir DIR`)",
+    "  god --dir DIR...  (the original's form of `god run --dir DIR`; also -dir DIR, -dir=DIR)",
     "  god help COMMAND | god COMMAND --help | god --version",
     "",
     "Every command takes --home DIR (default: $GOD_HOME, else ~/.god); flags may stand anywhere after the command.",

@@ -23,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`god: ${what.message}\n`);
       return 2;
     case "command": {
+      for (const warning of what.warnings) process.stderr.write(`god: ${warning}\n`);
       // `god status | head -1`: the reader went away, so there is no one left to tell. Not for the daemon,
       // whose stdout is its log and which must outlive a closed log pipe.
       if (what.name !== "run") process.stdout.on("error", exitOnEpipe);

@@ -18,6 +18,12 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
+/** The cadence a legacy loader's check really has (SPEC 3.2): its answers set the next one, [] says none. */
+export function legacyCheckSummary(check: JobConfig["check"], nextMs: number): string {
+  if (check === null) return "no check";
+  return `check asked of the loader ${formatDurationMs(check.intervalMs)} after each start, then as each answer says (default every ${formatDurationMs(nextMs)}; [] means no check; timeout ${formatDurationMs(check.timeoutMs)}, ${plural(check.failures, "failure")} to restart, grace ${formatDurationMs(check.graceMs)})`;
+}
+
 export function checkSummary(check: JobConfig["check"]): string {
   if (check === null) return "no check";
   const timing = `every ${formatDurationMs(check.intervalMs)} (timeout ${formatDurationMs(check.timeoutMs)}, ${plural(
@@ -52,7 +58,11 @@ export function renderValidation(path: string, report: ValidationReport): string
   }
   for (const job of report.jobs) {
     lines.push(`  ${job.name}: ${cell(formatArgv(job.exec))}`);
-    lines.push(`    ${startSummary(job)}, restart ${job.restart}; ${cell(checkSummary(job.check))}`);
+    const check =
+      report.dialect === "legacy"
+        ? legacyCheckSummary(job.check, report.legacyNextCheckMs)
+        : checkSummary(job.check);
+    lines.push(`    ${startSummary(job)}, restart ${job.restart}; ${cell(check)}`);
   }
   return lines.join("\n") + "\n";
 }

@@ -157,13 +157,20 @@ export class LoaderSlot {
       const error = reason ?? "exited before its hello";
       this.error = error;
       this.lastError = error;
-      this.hooks.log("error", `loader ${this.path} failed: ${error}`, { loader: this.path });
       if (!this.current) {
-        this.setState(this.state === "idle" ? "idle" : "failed");
-        this.retry();
+        this.state = this.state === "idle" ? "idle" : "failed";
+        const delayMs = this.retry();
+        const next = delayMs === null ? "" : `; it will be restarted in ${delayMs} ms`;
+        this.hooks.log("error", `loader ${this.path} failed: ${error}${next}`, {
+          loader: this.path,
+          retryInMs: delayMs,
+        });
       } else {
-        this.hooks.changed(this);
+        this.hooks.log("error", `loader ${this.path} failed: ${error}; its previous process keeps serving`, {
+          loader: this.path,
+        });
       }
+      this.hooks.changed(this);
       for (const done of trial.waiters) done(error);
       return;
     }
@@ -175,15 +182,18 @@ export class LoaderSlot {
     }
     this.error = reason;
     this.lastError = reason;
-    this.hooks.log("error", `loader ${this.path} ${reason}; its jobs keep running and it will be restarted`, {
+    this.state = "down";
+    const delayMs = this.retry();
+    this.hooks.log("error", `loader ${this.path} ${reason}; its jobs keep running${again(delayMs)}`, {
       loader: this.path,
+      retryInMs: delayMs,
     });
-    this.setState("down");
-    this.retry();
+    this.hooks.changed(this);
   }
 
-  private retry(): void {
-    if (this.removed || this.state === "idle") return;
+  /** Schedules the next start with backoff; returns the delay, or null when none is scheduled. */
+  private retry(): number | null {
+    if (this.removed || this.state === "idle") return null;
     if (this.stableTimer) clearTimeout(this.stableTimer);
     this.stableTimer = null;
     const delayMs = Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** this.attempt);
@@ -193,6 +203,7 @@ export class LoaderSlot {
       this.retryTimer = null;
       void this.load();
     }, delayMs);
+    return delayMs;
   }
 
   private clearTimers(): void {
@@ -206,4 +217,8 @@ export class LoaderSlot {
     this.state = state;
     this.hooks.changed(this);
   }
+}
+
+function again(delayMs: number | null): string {
+  return delayMs === null ? "" : ` and it will be restarted in ${delayMs} ms`;
 }

@@ -5,8 +5,7 @@
 
 import type { LoaderJson } from "../protocol/control.js";
 import { JOB_STATES, LOADER_STATES } from "../protocol/states.js";
-import type { UsageSource } from "./sources.js";
-import type { JobView } from "./sources.js";
+import type { JobView, UsageSource } from "./sources.js";
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 

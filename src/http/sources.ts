@@ -42,6 +42,8 @@ export interface HttpLog {
 
 /** CPU and memory of process groups and god's own descriptors (process/group-usage.ts, given by the daemon). */
 export interface UsageSource {
-  groups(pgids: ReadonlySet<number>): Map<number, { cpuSeconds: number; rssBytes: number; processes: number }>;
+  groups(
+    pgids: ReadonlySet<number>,
+  ): Map<number, { cpuSeconds: number; rssBytes: number; processes: number }>;
   self(): { openFds: number | null; maxFds: number | null };
 }

@@ -11,17 +11,17 @@ import { ErrorCode, GodError } from "../protocol/errors.js";
 import { type HelloResult, type JobError, parseHello } from "../protocol/hello.js";
 import type { CheckTarget, JobEventParams } from "../protocol/job-event.js";
 import { type JobConfig, MAX_JOBS_PER_LOADER } from "../protocol/jobspec.js";
+import {
+  LEGACY_FIRST_CHECK_MS,
+  LEGACY_NEXT_MS,
+  LEGACY_NO_CHECK_NEXT_MS,
+  LEGACY_TIMEOUT_MS,
+} from "../protocol/legacy-cadence.js";
 import type { JobStateName } from "../protocol/states.js";
 import type { CheckVerdict, LoaderDialect, Prepared, StopPlan } from "./loader-dialect.js";
 
-/** Every request's bound; a request unanswered this long makes the stream unusable (the check timeout). */
-export const LEGACY_TIMEOUT_MS = 2000;
-/** The next check when an answer gives no MS, as in the original. */
-export const LEGACY_NEXT_MS = 1000;
-/** The first check of an instance comes this long after its spawn. */
-export const LEGACY_FIRST_CHECK_MS = 200;
-/** An empty answer to `check` means "no check": the instance is ready and not asked again (about a day). */
-export const LEGACY_NO_CHECK_NEXT_MS = 86_400_000;
+export { LEGACY_FIRST_CHECK_MS, LEGACY_NEXT_MS, LEGACY_NO_CHECK_NEXT_MS, LEGACY_TIMEOUT_MS };
+
 /** The states whose events a legacy loader gets, as onRun and onDegrade (onStart and onExit come with the
  * spawn and the exit of each process). */
 export const LEGACY_EVENTS: readonly JobStateName[] = ["running", "degraded"];

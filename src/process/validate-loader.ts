@@ -4,11 +4,14 @@
 import { resolve } from "node:path";
 import { dependencyErrors } from "../core/dependencies.js";
 import type { JobConfig } from "../protocol/jobspec.js";
+import { LEGACY_NEXT_MS } from "../protocol/legacy-cadence.js";
 import { type AcceptedHello, FIRST_LINE_TIMEOUT_MS, LoaderConnection } from "./loader-connection.js";
 
 export interface ValidateReport {
   ok: boolean;
   dialect: "native" | "legacy" | null;
+  /** The legacy dialect's check cadence (its answers set each next check), for the report. */
+  legacyNextCheckMs: number;
   loader: { name: string; version: string | null } | null;
   jobs: JobConfig[];
   errors: string[];
@@ -30,6 +33,7 @@ export function validateLoader(path: string): Promise<ValidateReport> {
       done({
         ok: hello !== null && errors.length === 0,
         dialect: connection.dialect?.name ?? null,
+        legacyNextCheckMs: LEGACY_NEXT_MS,
         loader: hello?.loader ?? null,
         jobs: jobs.filter((j) => !rejected.has(j.name)),
         errors,

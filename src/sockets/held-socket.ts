@@ -21,7 +21,6 @@ export interface HeldSocket {
   close(): void;
 }
 
-
 /** Binds and listens; resolves to the held socket or to the sentence saying why it could not. */
 export async function holdSocket(
   job: string,

@@ -70,9 +70,14 @@ export class Sandbox {
   }
 
   startGod(extra: string[] = []): ChildProcess {
+    return this.startGodWith(["run", "--dir", this.dir, "--home", this.home, ...extra]);
+  }
+
+  /** Starts god with exactly these arguments (after the CLI's path). */
+  startGodWith(args: string[]): ChildProcess {
     this.eventStream?.then((e) => e.close()).catch(() => {});
     this.eventStream = null;
-    const god = spawn(process.execPath, [CLI, "run", "--dir", this.dir, "--home", this.home, ...extra], {
+    const god = spawn(process.execPath, [CLI, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });

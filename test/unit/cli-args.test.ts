@@ -91,14 +91,26 @@ test("dispatch: the first word that is not a flag is the command; the rest goes 
     type: "command",
     name: "status",
     args: ["web", "--json"],
+    warnings: [],
   });
   assert.deepEqual(dispatch(["--home", "/h", "status", "web"]), {
     type: "command",
     name: "status",
     args: ["--home", "/h", "web"],
+    warnings: [],
   });
-  assert.deepEqual(dispatch(["--json", "loaders"]), { type: "command", name: "loaders", args: ["--json"] });
-  assert.deepEqual(dispatch(["reload-loaders"]), { type: "command", name: "reload-loaders", args: [] });
+  assert.deepEqual(dispatch(["--json", "loaders"]), {
+    type: "command",
+    name: "loaders",
+    args: ["--json"],
+    warnings: [],
+  });
+  assert.deepEqual(dispatch(["reload-loaders"]), {
+    type: "command",
+    name: "reload-loaders",
+    args: [],
+    warnings: [],
+  });
 });
 
 test("dispatch: the original's form `god --dir DIR` means `god run --dir DIR`", () => {
@@ -106,17 +118,38 @@ test("dispatch: the original's form `god --dir DIR` means `god run --dir DIR`", 
     type: "command",
     name: "run",
     args: ["--dir", "/etc/god", "--dir", "x"],
+    warnings: [],
   });
   assert.deepEqual(dispatch(["--home", "/h", "--dir=/etc/god"]), {
     type: "command",
     name: "run",
     args: ["--home", "/h", "--dir=/etc/god"],
+    warnings: [],
   });
   assert.deepEqual(dispatch(["--loader", "./l.js"]), {
     type: "command",
     name: "run",
     args: ["--loader", "./l.js"],
+    warnings: [],
   });
+});
+
+test("dispatch: the original's single-dash flags: -dir DIR and -dir=DIR; -listen ADDR ignored with a warning", () => {
+  assert.deepEqual(dispatch(["-dir", "/etc/god"]), {
+    type: "command",
+    name: "run",
+    args: ["--dir", "/etc/god"],
+    warnings: [],
+  });
+  assert.deepEqual(dispatch(["-dir=/etc/god", "-listen", "data/god.socket"]), {
+    type: "command",
+    name: "run",
+    args: ["--dir=/etc/god"],
+    warnings: [
+      "-listen data/god.socket is ignored: god's control socket is always GOD_HOME/god.sock (use --home DIR to choose the home).",
+    ],
+  });
+  assert.deepEqual(dispatch(["run", "-listen=:9000", "-dir", "x"]).type, "command");
 });
 
 test("dispatch: usage, help and version", () => {
@@ -125,9 +158,24 @@ test("dispatch: usage, help and version", () => {
   assert.deepEqual(dispatch(["-h"]), { type: "usage" });
   assert.deepEqual(dispatch(["help"]), { type: "usage" });
   assert.deepEqual(dispatch(["--version"]), { type: "version" });
-  assert.deepEqual(dispatch(["help", "status"]), { type: "command", name: "status", args: ["--help"] });
-  assert.deepEqual(dispatch(["status", "--help"]), { type: "command", name: "status", args: ["--help"] });
-  assert.deepEqual(dispatch(["--help", "stop"]), { type: "command", name: "stop", args: ["--help"] });
+  assert.deepEqual(dispatch(["help", "status"]), {
+    type: "command",
+    name: "status",
+    args: ["--help"],
+    warnings: [],
+  });
+  assert.deepEqual(dispatch(["status", "--help"]), {
+    type: "command",
+    name: "status",
+    args: ["--help"],
+    warnings: [],
+  });
+  assert.deepEqual(dispatch(["--help", "stop"]), {
+    type: "command",
+    name: "stop",
+    args: ["--help"],
+    warnings: [],
+  });
 });
 
 test("dispatch: an unknown command or flag is one sentence with the fix", () => {

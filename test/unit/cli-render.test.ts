@@ -221,6 +221,7 @@ test("validate: argv, check summaries and the whole report", () => {
   const text = renderValidation("./backend.js", {
     ok: true,
     dialect: "native",
+    legacyNextCheckMs: 1000,
     loader: { name: "backend", version: "1.4.0" },
     jobs: [backend, db],
     errors: [],
@@ -237,9 +238,29 @@ test("validate: argv, check summaries and the whole report", () => {
     ].join("\n"),
   );
   assert.equal(
+    renderValidation("./old", {
+      ok: true,
+      dialect: "legacy",
+      legacyNextCheckMs: 1000,
+      loader: { name: "old", version: null },
+      jobs: [
+        { ...db, check: { intervalMs: 200, timeoutMs: 2000, failures: 3, graceMs: 30_000, probe: null } },
+      ],
+      errors: [],
+    }),
+    [
+      './old: loader "old" (legacy dialect), 1 job',
+      "  db: postgres -D data/db",
+      "    manual start, restart on-failure; check asked of the loader 200ms after each start, then as each answer says (default every 1s; [] means no check; timeout 2s, 3 failures to restart, grace 30s)",
+      "",
+    ].join("\n"),
+    "a legacy job shows the cadence its loader's answers give, not a fixed interval",
+  );
+  assert.equal(
     renderValidation("./x", {
       ok: false,
       dialect: null,
+      legacyNextCheckMs: 1000,
       loader: null,
       jobs: [],
       errors: ["no first line within 5000 ms"],
