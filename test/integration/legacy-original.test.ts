@@ -107,7 +107,7 @@ describe("the original's semantics", { timeout: TIMEOUT_MS }, () => {
         sb.root,
         ["svc"],
         `    '["svc","auto"]') echo '["true"]' ;;
-    '["svc","exec"]') echo '["sh","-c","trap \\"echo got-TERM\\" TERM; trap \\"echo got-INT; exit 0\\" INT; while :; do sleep 0.1; done"]' ;;
+    '["svc","exec"]') echo '["sh","-c","trap \\"echo got-TERM; exit 0\\" TERM; trap \\"echo got-INT; exit 0\\" INT; while :; do sleep 0.1; done"]' ;;
     '["svc","check"]') if [ -e ${failing} ]; then echo '["fail"]'; else echo '["ok","100"]'; fi ;;
     '["svc","stop",'*) pid=$(echo "$line" | tr -dc '0-9'); kill -INT "$pid"; echo '["3000"]' ;;`,
       ),
