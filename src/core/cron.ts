@@ -241,6 +241,25 @@ export function timeZoneError(timeZone: string): string | null {
 }
 
 /**
+ * Everything a JobSpec's cron needs checking at load: the expression, the zone (null: the machine's), and that it
+ * fires at all after `nowMs` (`0 0 30 2 *` never does). Errors are one sentence each.
+ */
+export function checkCron(text: string, timeZone: string | null, nowMs: number): CronParse {
+  const parsed = parseCron(text);
+  if (!parsed.ok) return parsed;
+  const quoted = `cron ${JSON.stringify(parsed.cron.source)}`;
+  const zone = timeZone === null ? null : timeZoneError(timeZone);
+  if (zone !== null) return { ok: false, message: `${quoted}: ${zone}` };
+  if (nextFire(parsed.cron, nowMs, timeZone) === null) {
+    return {
+      ok: false,
+      message: `${quoted} never fires: no day exists with its day-of-month in its months; pick days those months have`,
+    };
+  }
+  return parsed;
+}
+
+/**
  * The first instant strictly after `afterMs` (whole seconds) at which the cron fires in `timeZone` (an IANA name;
  * null for the machine's local zone), or null if it never does (Feb 30). Throws a RangeError for an unknown zone:
  * check it with timeZoneError first.

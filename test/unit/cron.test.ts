@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Cron, nextFire, parseCron, timeZoneError } from "../../src/core/cron.js";
+import { type Cron, checkCron, nextFire, parseCron, timeZoneError } from "../../src/core/cron.js";
 
 function cron(text: string): Cron {
   const parsed = parseCron(text);
@@ -341,4 +341,24 @@ test("the parsed sets: 7 is Sunday, names fold to numbers, and which jobs keep t
   assert.equal(cron("0-59 2 * * *").wildcard, false);
   assert.equal(cron("0 0 1 * MON").daysOr, true);
   assert.equal(cron("0 0 */1 * MON").daysOr, false);
+});
+
+test("checkCron: the expression, the zone and that it ever fires, each a sentence", () => {
+  const now = Date.parse("2026-01-01T00:00:00Z");
+  const ok = checkCron("0 4 * * *", "Europe/Berlin", now);
+  assert.equal(ok.ok && ok.cron.source, "0 4 * * *");
+  assert.equal(checkCron("@daily", null, now).ok, true);
+  const message = (text: string, zone: string | null) => {
+    const result = checkCron(text, zone, now);
+    return result.ok ? "" : result.message;
+  };
+  assert.equal(message("0 25 * * *", null), 'cron "0 25 * * *": hour 25 is out of range 0-23');
+  assert.equal(
+    message("0 4 * * *", "Europe/Berlinn"),
+    'cron "0 4 * * *": unknown time zone "Europe/Berlinn"; use an IANA name such as "Europe/Berlin" or "UTC"',
+  );
+  assert.equal(
+    message("0 0 30 2 *", "UTC"),
+    'cron "0 0 30 2 *" never fires: no day exists with its day-of-month in its months; pick days those months have',
+  );
 });
