@@ -240,12 +240,14 @@ const run = promisify(execFile);
 /** A tmux server of its own (by socket name) with one 100x16 pane running sh. */
 class Terminal {
   readonly name = `god-top-${process.pid}-${Date.now()}`;
+  private socket: string | null = null;
 
   async start(environment: NodeJS.ProcessEnv): Promise<void> {
     await this.tmux(
       ["-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "16", "env PS1='$ ' /bin/sh"],
       environment,
     );
+    this.socket = (await this.tmux(["display-message", "-p", "#{socket_path}"])).trim();
     await this.until("the shell's prompt", (s) => s.startsWith("$"));
   }
 
@@ -294,6 +296,8 @@ class Terminal {
 
   async stop(): Promise<void> {
     await this.tmux(["kill-server"]).catch(() => "");
+    // tmux leaves its socket file behind.
+    if (this.socket !== null) rmSync(this.socket, { force: true });
   }
 }
 
