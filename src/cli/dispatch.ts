@@ -47,6 +47,11 @@ export const COMMANDS = {
     summary: "recent log lines; -f follows",
     load: () => import("./commands/logs.js"),
   },
+  top: {
+    synopsis: "top [JOB...] [--once]",
+    summary: "live view: state, CPU, memory, restarts, uptime, last log line",
+    load: () => import("./commands/top.js"),
+  },
   check: {
     synopsis: "check JOB [--json]",
     summary: "run a job's check now and print its result",
