@@ -67,6 +67,11 @@ export const COMMANDS = {
     summary: "run one loader without a daemon and report its jobs or errors",
     load: () => import("./commands/validate.js"),
   },
+  import: {
+    synopsis: "import FILE [--env NAME]",
+    summary: "print the JSON loader for a PM2 ecosystem file or a Procfile",
+    load: () => import("./commands/import.js"),
+  },
   shutdown: {
     synopsis: "shutdown",
     summary: "stop every job in order, then the daemon",
