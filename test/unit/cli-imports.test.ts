@@ -58,6 +58,7 @@ test("the client commands load only builtins, the CLI and the protocol's framing
     "loaders",
     "reload-loaders",
     "shutdown",
+    "startup",
   ]) {
     check(`cli/commands/${command}.js`);
   }
