@@ -11,7 +11,8 @@ import type { ConfigJobSpec } from "./config-job.js";
 import { configFileKind } from "./config-kind.js";
 import { readConfigFile } from "./read-config.js";
 
-export const ENV_NAME_VARIABLE = "GOD_ENV_NAME";
+// Set by god (from `god run --env NAME`); the same name as in loader-command.ts.
+const ENV_NAME_VARIABLE = "GOD_ENV_NAME";
 
 async function main(argv: string[]): Promise<void> {
   const [file, mode] = argv;
