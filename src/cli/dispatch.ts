@@ -72,6 +72,16 @@ export const COMMANDS = {
     summary: "run one loader without a daemon and report its jobs or errors",
     load: () => import("./commands/validate.js"),
   },
+  import: {
+    synopsis: "import FILE [--env NAME]",
+    summary: "print the JSON loader for a PM2 ecosystem file or a Procfile",
+    load: () => import("./commands/import.js"),
+  },
+  startup: {
+    synopsis: "startup [--install] [--user] [--dir DIR]...",
+    summary: "print (or install) a systemd unit that runs god at boot",
+    load: () => import("./commands/startup.js"),
+  },
   shutdown: {
     synopsis: "shutdown",
     summary: "stop every job in order, then the daemon",

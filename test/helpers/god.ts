@@ -21,13 +21,17 @@ export interface CliResult {
 
 export function runCli(
   args: string[],
-  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI, ...args],
-      { timeout: options.timeoutMs ?? 60_000, env: options.env ?? process.env },
+      {
+        timeout: options.timeoutMs ?? 60_000,
+        env: options.env ?? process.env,
+        cwd: options.cwd ?? process.cwd(),
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });

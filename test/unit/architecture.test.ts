@@ -224,3 +224,29 @@ test("process/ has no import cycle", () => {
   for (const path of graph.keys()) visit(path, []);
   assert.deepEqual(cycles, []);
 });
+
+test("config/: the converters are pure (node:path and node:util only); none of it reaches the daemon or the CLI", () => {
+  const io = new Set([
+    "src/config/file-loader.ts",
+    "src/config/read-config.ts",
+    "src/config/js-config.ts",
+    "src/config/run-file-loader.ts",
+    "src/config/loader-command.ts",
+  ]);
+  const files = under("config");
+  assert.ok(files.length > io.size, "no converters found under src/config");
+  const bad: string[] = [];
+  for (const file of files) {
+    for (const { specifier, typeOnly } of file.imports) {
+      const to = target(file.path, specifier);
+      for (const layer of ["daemon", "process", "cli", "http"]) {
+        if (inLayer(to, layer)) bad.push(`${file.path} imports ${specifier}`);
+      }
+      const pureBuiltin = specifier === "node:path" || specifier === "node:util";
+      if (!io.has(file.path) && !typeOnly && isBuiltin(specifier) && !pureBuiltin) {
+        bad.push(`${file.path} imports ${specifier}, but converters do no I/O`);
+      }
+    }
+  }
+  assert.deepEqual(bad, []);
+});

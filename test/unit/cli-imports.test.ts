@@ -1,6 +1,6 @@
 // Keeps `god status` (and every client command) light: their static import graphs, read from the compiled files,
 // hold only Node builtins, the CLI's own files and the protocol's framing and RPC peer; never TypeBox, the daemon
-// or the process layer. Only `god run` and `god validate` reach those, through a dynamic import().
+// or the process layer. Only `god run`, `god validate` and `god import` reach those, through a dynamic import().
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -59,6 +59,7 @@ test("the client commands load only builtins, the CLI and the protocol's framing
     "reload-loaders",
     "shutdown",
     "top",
+    "startup",
   ]) {
     check(`cli/commands/${command}.js`);
   }
@@ -84,4 +85,8 @@ test("god status: exactly these modules", () => {
 test("run and validate reach the daemon and the loader runner only through import()", () => {
   check("cli/commands/run.js");
   check("cli/commands/validate.js");
+});
+
+test("import reaches the configuration converters only through import()", () => {
+  check("cli/commands/import.js");
 });
