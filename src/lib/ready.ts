@@ -84,8 +84,9 @@ function loadNative(): Promise<DgramSocketClass | null> {
       const reason = String((error as Error).message ?? error).split("\n")[0];
       warnOnce(
         "native",
-        `NOTIFY_SOCKET is set but the optional package ${NATIVE_PACKAGE} cannot be loaded (${reason}); ` +
-          `ready() and status() send nothing: install it with \`npm install ${NATIVE_PACKAGE}\``,
+        `NOTIFY_SOCKET is set but the optional package ${NATIVE_PACKAGE} cannot be loaded (${reason}), so ` +
+          `ready() and status() send nothing; install it (\`npm install ${NATIVE_PACKAGE}\`) or declare the ` +
+          `job with ready: {"fd": 3}`,
       );
       return null;
     },

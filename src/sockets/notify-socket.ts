@@ -32,35 +32,41 @@ interface NativeModule {
   DgramSocket: new () => NativeDgramSocket;
 }
 
-let native: NativeModule | { error: string } | undefined;
+type LoadFailure = { error: string; installed: boolean };
+let native: NativeModule | LoadFailure | undefined;
 
-function loadNative(): NativeModule | { error: string } {
+function loadNative(): NativeModule | LoadFailure {
   if (native === undefined) {
     try {
       const loaded = createRequire(import.meta.url)(NOTIFY_PACKAGE) as Partial<NativeModule>;
       native =
         typeof loaded.DgramSocket === "function"
           ? (loaded as NativeModule)
-          : { error: `${NOTIFY_PACKAGE} has no DgramSocket` };
+          : { error: `${NOTIFY_PACKAGE} has no DgramSocket`, installed: true };
     } catch (error) {
-      native = { error: firstLine(error) };
+      // Not found itself, or found without a binary for this platform (its own require of one failed).
+      const notFound =
+        (error as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND" &&
+        firstLine(error).includes(`'${NOTIFY_PACKAGE}'`);
+      native = { error: firstLine(error), installed: !notFound };
     }
   }
   return native;
 }
 
 /**
- * null when notify sockets work on this machine; otherwise the sentence saying what to install, for god to
- * refuse `ready: "notify"` at hello (never a silent wait). Loads the native package on first call.
+ * null when notify sockets work on this machine; otherwise the sentence saying what to install or use instead,
+ * for god to refuse `ready: "notify"` at hello (never a silent wait). Loads the native package on first call.
  */
 export function notifyAvailable(): string | null {
   const loaded = loadNative();
   if (!("error" in loaded)) return null;
-  return (
-    `ready: "notify" needs the optional package ${NOTIFY_PACKAGE}, which cannot be loaded on ` +
-    `${process.platform}-${process.arch} (${loaded.error}); install it beside watchgod with ` +
-    `\`npm install ${NOTIFY_PACKAGE}\`, or use ready: {"fd": 3}`
-  );
+  const needs = `ready: "notify" needs the optional package ${NOTIFY_PACKAGE}`;
+  return loaded.installed
+    ? `${needs}, which has no binary that loads on ${process.platform}-${process.arch} (${loaded.error}); ` +
+        `use ready: {"fd": 3} instead`
+    : `${needs}, which is not installed; install it beside watchgod with \`npm install ${NOTIFY_PACKAGE}\`, ` +
+        `or use ready: {"fd": 3}`;
 }
 
 /**

@@ -23,6 +23,7 @@ import { parseNotifyDatagram } from "../../src/protocol/notify.js";
 import { type NotifySocket, notifyAvailable, openNotifySocket } from "../../src/sockets/notify-socket.js";
 
 const DIST_SRC = fileURLToPath(new URL("../../src/", import.meta.url));
+const WRAPPER = fileURLToPath(new URL("../../../node_modules/node-unix-socket", import.meta.url));
 const LIB_ESM = fileURLToPath(new URL("../../src/lib/index.js", import.meta.url));
 const LIB_CJS = fileURLToPath(new URL("../../cjs/src/lib/index.js", import.meta.url));
 const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
@@ -314,11 +315,32 @@ describe("without the optional native package", () => {
     const ran = await run(process.execPath, [file]);
     assert.equal(ran.code, 0, ran.stderr);
     const { available, opened } = JSON.parse(ran.stdout) as { available: string; opened: { error: string } };
-    assert.match(
+    assert.equal(
       available,
-      /^ready: "notify" needs the optional package node-unix-socket, which cannot be loaded on \w+-\w+ \(Cannot find module 'node-unix-socket'.*\); install it beside watchgod with `npm install node-unix-socket`, or use ready: \{"fd": 3\}$/,
+      'ready: "notify" needs the optional package node-unix-socket, which is not installed; install it beside watchgod with `npm install node-unix-socket`, or use ready: {"fd": 3}',
     );
     assert.deepEqual(opened, { error: available });
+  });
+
+  test("with the package but no binary for this platform, the sentence says to use the fd instead", {
+    skip: !existsSync(WRAPPER) && "node-unix-socket is not installed here",
+  }, async () => {
+    // The real wrapper package alone, as npm leaves it where no platform package was published.
+    const dir = join(root, "no-binary");
+    cpSync(DIST_SRC, join(dir, "src"), { recursive: true });
+    cpSync(WRAPPER, join(dir, "node_modules", "node-unix-socket"), { recursive: true });
+    writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
+    const file = join(dir, "probe.mjs");
+    writeFileSync(
+      file,
+      `import { notifyAvailable } from "./src/sockets/notify-socket.js";\nconsole.log(notifyAvailable());\n`,
+    );
+    const ran = await run(process.execPath, [file]);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(
+      ran.stdout.trim(),
+      /^ready: "notify" needs the optional package node-unix-socket, which has no binary that loads on \w+-\w+ \(Cannot find module 'node-unix-socket-[\w-]+'.*\); use ready: \{"fd": 3\} instead$/,
+    );
   });
 
   test("ready() and status() warn once on stderr and resolve", async () => {
@@ -332,7 +354,7 @@ describe("without the optional native package", () => {
     assert.equal(ran.stdout, "done\n");
     assert.match(
       ran.stderr,
-      /^watchgod: NOTIFY_SOCKET is set but the optional package node-unix-socket cannot be loaded \(.*\); ready\(\) and status\(\) send nothing: install it with `npm install node-unix-socket`\n$/,
+      /^watchgod: NOTIFY_SOCKET is set but the optional package node-unix-socket cannot be loaded \(Cannot find (module|package) 'node-unix-socket'.*\), so ready\(\) and status\(\) send nothing; install it \(`npm install node-unix-socket`\) or declare the job with ready: \{"fd": 3\}\n$/,
     );
   });
 
