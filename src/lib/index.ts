@@ -33,6 +33,7 @@ export {
   type TcpProbe,
   tcp,
 } from "./probes.js";
+export { ready, status } from "./ready.js";
 export type { CheckResult, CheckStatus, JobEvent, WireJobSpec } from "./wire.js";
 
 // In loader mode stdout belongs to the protocol from the start: a console.log in the program's own module

@@ -55,10 +55,34 @@ describe("the npm package", () => {
   it("requires from CommonJS", () => {
     const out = execFileSync(
       process.execPath,
-      ["-e", 'const w = require("watchgod"); console.log(typeof w.job, typeof w.init, typeof w.listeners)'],
+      [
+        "-e",
+        'const w = require("watchgod"); console.log(typeof w.job, typeof w.init, typeof w.listeners, typeof w.ready)',
+      ],
       { cwd: app, encoding: "utf8" },
     );
-    assert.equal(out.trim(), "function function function");
+    assert.equal(out.trim(), "function function function function");
+  });
+
+  it("installs its optional native package for ready: notify, and ready() sends with it", {
+    skip: !(process.platform === "linux" && process.arch === "x64") && "no prebuilt binary for this platform",
+  }, () => {
+    // A datagram socket of node-unix-socket's own stands in for god's; the program uses the library as a user would.
+    const out = execFileSync(
+      process.execPath,
+      [
+        "-e",
+        `const { DgramSocket } = require("node-unix-socket");
+           const path = require("node:path").join(process.cwd(), "notify.sock");
+           const s = new DgramSocket();
+           s.on("data", (d) => { console.log(String(d)); s.close(); });
+           s.bind(path);
+           process.env.NOTIFY_SOCKET = path;
+           require("watchgod").ready();`,
+      ],
+      { cwd: app, encoding: "utf8", timeout: 30_000 },
+    );
+    assert.equal(out.trim(), "READY=1");
   });
 
   it("ships types for both, and no tests", () => {
