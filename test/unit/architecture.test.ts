@@ -230,7 +230,6 @@ test("config/: the converters are pure (node:path and node:util only); none of i
     "src/config/file-loader.ts",
     "src/config/read-config.ts",
     "src/config/js-config.ts",
-    "src/config/run-file-loader.ts",
     "src/config/loader-command.ts",
   ]);
   const files = under("config");

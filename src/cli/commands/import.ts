@@ -28,7 +28,7 @@ export function main(args: string[]): Promise<number> {
       );
       return 1;
     }
-    const { runFileLoader } = await import("../../config/run-file-loader.js");
+    const { runFileLoader } = await import("../../process/run-file-loader.js");
     const result = await runFileLoader(resolve(file), values.env);
     process.stderr.write(result.output);
     if (!result.ok) {

@@ -2,8 +2,9 @@
 // evaluated in that child, never in the command's own process. Bounded like god's own first-line wait.
 
 import { spawn } from "node:child_process";
+import { configLoaderCommand } from "../config/loader-command.js";
 import { LineDecoder } from "../protocol/ndjson.js";
-import { configLoaderCommand } from "./loader-command.js";
+import { signalGroup } from "./signal-group.js";
 
 /** god gives a loader this long for its first line (SPEC 3); the same bound here. */
 export const HELLO_TIMEOUT_MS = 5000;
@@ -41,11 +42,7 @@ export function runFileLoader(path: string, envName: string | null): Promise<Fil
     });
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
+      if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
     }, HELLO_TIMEOUT_MS);
     child.once("error", (error) => {
       clearTimeout(timer);
