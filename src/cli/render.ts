@@ -111,8 +111,14 @@ export function renderLoaders(answer: LoadersJson): string {
     loader.state,
     loader.pid === null ? "-" : String(loader.pid),
     loader.dialect ?? "-",
+    String(loader.restarts ?? 0),
     loader.jobs.length === 0 ? "-" : cell(loader.jobs.join(","), 40),
-    loader.error === null ? "-" : cell(loader.error, 80),
+    // The error now; else the last failure, which stays visible after a good hello (SPEC 2).
+    loader.error !== null
+      ? cell(loader.error, 80)
+      : loader.lastError
+        ? cell(`last: ${loader.lastError}`, 80)
+        : "-",
   ]);
-  return renderTable(["PATH", "STATE", "PID", "DIALECT", "JOBS", "ERROR"], rows);
+  return renderTable(["PATH", "STATE", "PID", "DIALECT", "RESTARTS", "JOBS", "ERROR"], rows);
 }

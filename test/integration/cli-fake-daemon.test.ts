@@ -311,9 +311,9 @@ test("loaders and reload-loaders: the table; a loader left with an error makes r
   );
   try {
     const table = [
-      "PATH                 STATE  PID  DIALECT  JOBS     ERROR",
-      "/etc/god/backend.js  up     99   native   backend  -",
-      "/etc/god/worker      idle   -    legacy   worker   -",
+      "PATH                 STATE  PID  DIALECT  RESTARTS  JOBS     ERROR",
+      "/etc/god/backend.js  up     99   native   0         backend  -",
+      "/etc/god/worker      idle   -    legacy   0         worker   -",
       "",
     ].join("\n");
     const loaders = await god(["loaders", "--home", daemon.home]);
@@ -329,10 +329,10 @@ test("loaders and reload-loaders: the table; a loader left with an error makes r
     assert.equal(
       failed.stdout,
       [
-        "PATH                 STATE   PID  DIALECT  JOBS     ERROR",
-        "/etc/god/backend.js  up      99   native   backend  -",
-        "/etc/god/worker      idle    -    legacy   worker   -",
-        "/etc/god/new         failed  -    -        -        no hello within 5000 ms",
+        "PATH                 STATE   PID  DIALECT  RESTARTS  JOBS     ERROR",
+        "/etc/god/backend.js  up      99   native   0         backend  -",
+        "/etc/god/worker      idle    -    legacy   0         worker   -",
+        "/etc/god/new         failed  -    -        0         -        no hello within 5000 ms",
         "",
       ].join("\n"),
     );

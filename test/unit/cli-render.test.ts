@@ -163,8 +163,8 @@ test("loaders: the table a person reads", () => {
         dialect: "legacy",
         jobs: ["db"],
         error: null,
-        restarts: 0,
-        lastError: null,
+        restarts: 3,
+        lastError: 'did not answer ["db","check"] within 2000 ms',
       },
       {
         path: "/etc/god/broken",
@@ -181,10 +181,10 @@ test("loaders: the table a person reads", () => {
   assert.equal(
     text,
     [
-      "PATH                 STATE   PID  DIALECT  JOBS            ERROR",
-      "/etc/god/backend.js  up      100  native   backend,worker  -",
-      "/etc/god/legacy      idle    -    legacy   db              -",
-      "/etc/god/broken      failed  -    -        -               jobs[1].exec: expected string[]",
+      "PATH                 STATE   PID  DIALECT  RESTARTS  JOBS            ERROR",
+      "/etc/god/backend.js  up      100  native   0         backend,worker  -",
+      '/etc/god/legacy      idle    -    legacy   3         db              last: did not answer ["db","check"] within 2000 ms',
+      "/etc/god/broken      failed  -    -        0         -               jobs[1].exec: expected string[]",
       "",
     ].join("\n"),
   );
