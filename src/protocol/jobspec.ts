@@ -3,6 +3,7 @@
 
 import { constants } from "node:os";
 import type { Static } from "@sinclair/typebox";
+import { checkCron } from "./cron.js";
 import { parseListenAddress } from "./listen-address.js";
 import type { JobSpecSchema, ProbeSchema } from "./schema-definitions.js";
 
@@ -49,6 +50,22 @@ export interface JobConfig {
   ready: "notify" | { fd: number } | null;
   /** null: the default for the readiness source (see core/policy.ts). */
   readyTimeoutMs: number | null;
+  /** With ready "notify": a WATCHDOG=1 missing this long counts as a failed check. */
+  watchdogMs: number | null;
+  /** Bytes of RSS of an instance's whole process group above which it is replaced (SPEC 15). */
+  maxMemory: number | null;
+  cron: { schedule: string; timeZone: string | null } | null;
+  watch: { paths: string[]; ignore: string[]; debounceMs: number } | null;
+}
+
+const SIZE = /^([0-9]+(?:\.[0-9]+)?)([KMG]?)B?$/i;
+const UNIT_BYTES: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/** maxMemory in bytes: a number is bytes, "300M" / "1.5G" / "512K" are 1024-based (PM2's units). */
+export function memoryBytes(value: number | string): number {
+  if (typeof value === "number") return value;
+  const match = SIZE.exec(value.trim())!;
+  return Math.round(Number(match[1]) * UNIT_BYTES[match[2]!.toUpperCase()]!);
 }
 
 /** Checks what the schema cannot: signal names, regexes, addresses. Returns [path suffix, message] pairs. */
@@ -68,6 +85,25 @@ export function semanticErrors(spec: JobSpec): Array<[string, string]> {
   for (const [name, address] of Object.entries(spec.listen ?? {})) {
     const problem = addressProblem(address);
     if (problem) errors.push([`.listen.${name}`, problem]);
+  }
+  const listeners = Object.keys(spec.listen ?? {}).length;
+  if (typeof spec.ready === "object" && spec.ready.fd < 3 + listeners) {
+    errors.push([
+      ".ready.fd",
+      `fd ${spec.ready.fd} is taken by a listening socket (fds 3 to ${2 + listeners}); use ${3 + listeners} or higher`,
+    ]);
+  }
+  if (spec.watchdogMs !== undefined && spec.ready !== "notify") {
+    errors.push([".watchdogMs", 'a watchdog needs ready: "notify" (WATCHDOG=1 comes on the notify socket)']);
+  }
+  if (spec.maxMemory !== undefined && memoryBytes(spec.maxMemory) < 1) {
+    errors.push([".maxMemory", "the limit must be at least 1 byte"]);
+  }
+  if (spec.cron !== undefined) {
+    const cron = typeof spec.cron === "string" ? { schedule: spec.cron } : spec.cron;
+    const checked = checkCron(cron.schedule, cron.timeZone ?? null, Date.now());
+    if (!checked.ok)
+      errors.push([typeof spec.cron === "string" ? ".cron" : ".cron.schedule", checked.message]);
   }
   return errors;
 }
@@ -120,8 +156,24 @@ export function normalizeJobSpec(spec: JobSpec): JobConfig {
       merge: spec.logs?.merge ?? false,
     },
     events: [...(spec.events ?? [])],
-    instances: 1,
-    ready: null,
-    readyTimeoutMs: null,
+    instances: spec.instances ?? 1,
+    ready: spec.ready === undefined ? null : spec.ready === "notify" ? "notify" : { fd: spec.ready.fd },
+    readyTimeoutMs: spec.readyTimeoutMs ?? null,
+    watchdogMs: spec.watchdogMs ?? null,
+    maxMemory: spec.maxMemory === undefined ? null : memoryBytes(spec.maxMemory),
+    cron:
+      spec.cron === undefined
+        ? null
+        : typeof spec.cron === "string"
+          ? { schedule: spec.cron, timeZone: null }
+          : { schedule: spec.cron.schedule, timeZone: spec.cron.timeZone ?? null },
+    watch:
+      spec.watch === undefined
+        ? null
+        : {
+            paths: [...spec.watch.paths],
+            ignore: [...(spec.watch.ignore ?? [])],
+            debounceMs: spec.watch.debounceMs ?? 500,
+          },
   };
 }

@@ -138,6 +138,76 @@ export const JobSpecSchema = Type.Object(
       ),
     ),
     events: Type.Optional(Type.Array(Type.Union(JOB_STATES.map((s) => Type.Literal(s))))),
+    instances: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: 1024 }), Type.Literal("max")], {
+        description:
+          'processes of this job, each with its own index (GOD_INSTANCE); "max": one per CPU; default 1',
+      }),
+    ),
+    ready: Type.Optional(
+      Type.Union(
+        [
+          Type.Literal("notify"),
+          Type.Object(
+            {
+              fd: Type.Integer({
+                minimum: 3,
+                maximum: 255,
+                description: "the fd the instance writes a line to",
+              }),
+            },
+            { additionalProperties: false },
+          ),
+        ],
+        {
+          description:
+            'readiness from the instance itself: "notify" (systemd sd_notify READY=1 on NOTIFY_SOCKET) or {"fd": N} (a line on fd N, GOD_READY_FD); default: the first ok check',
+        },
+      ),
+    ),
+    readyTimeoutMs: Type.Optional(Ms("not ready in time is a failed start; default 60000 with ready")),
+    watchdogMs: Type.Optional(
+      PositiveMs('with ready "notify": a WATCHDOG=1 missing this long is a failed check'),
+    ),
+    maxMemory: Type.Optional(
+      Type.Union(
+        [Type.Integer({ minimum: 1 }), Type.String({ pattern: "^[0-9]+(\\.[0-9]+)?[KMGkmg]?[Bb]?$" })],
+        {
+          description:
+            'RSS of the instance\'s whole process group (bytes, or "300M", "1G"; K/M/G are 1024-based) above which it is replaced',
+        },
+      ),
+    ),
+    cron: Type.Optional(
+      Type.Union(
+        [
+          Type.String({ minLength: 1, maxLength: 200 }),
+          Type.Object(
+            {
+              schedule: Type.String({ minLength: 1, maxLength: 200 }),
+              timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            },
+            { additionalProperties: false },
+          ),
+        ],
+        {
+          description: "restart (or start) the job at these times: five or six cron fields, with a time zone",
+        },
+      ),
+    ),
+    watch: Type.Optional(
+      Type.Object(
+        {
+          paths: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 100 }),
+          ignore: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 1000 })),
+          debounceMs: Type.Optional(Ms("quiet time before the reload; default 500")),
+        },
+        {
+          additionalProperties: false,
+          description: "reload the job when files under these paths change (relative to cwd)",
+        },
+      ),
+    ),
   },
   { additionalProperties: false, $id: "JobSpec" },
 );

@@ -353,6 +353,122 @@ export const JOBSPEC_SCHEMA: JsonSchema = {
           }
         ]
       }
+    },
+    "instances": {
+      "anyOf": [
+        {
+          "minimum": 1,
+          "maximum": 1024,
+          "type": "integer"
+        },
+        {
+          "const": "max",
+          "type": "string"
+        }
+      ]
+    },
+    "ready": {
+      "anyOf": [
+        {
+          "const": "notify",
+          "type": "string"
+        },
+        {
+          "additionalProperties": false,
+          "type": "object",
+          "required": [
+            "fd"
+          ],
+          "properties": {
+            "fd": {
+              "minimum": 3,
+              "maximum": 255,
+              "type": "integer"
+            }
+          }
+        }
+      ]
+    },
+    "readyTimeoutMs": {
+      "minimum": 0,
+      "maximum": 2147483647,
+      "type": "integer"
+    },
+    "watchdogMs": {
+      "minimum": 1,
+      "maximum": 2147483647,
+      "type": "integer"
+    },
+    "maxMemory": {
+      "anyOf": [
+        {
+          "minimum": 1,
+          "type": "integer"
+        },
+        {
+          "pattern": "^[0-9]+(\\.[0-9]+)?[KMGkmg]?[Bb]?$",
+          "type": "string"
+        }
+      ]
+    },
+    "cron": {
+      "anyOf": [
+        {
+          "minLength": 1,
+          "maxLength": 200,
+          "type": "string"
+        },
+        {
+          "additionalProperties": false,
+          "type": "object",
+          "required": [
+            "schedule"
+          ],
+          "properties": {
+            "schedule": {
+              "minLength": 1,
+              "maxLength": 200,
+              "type": "string"
+            },
+            "timeZone": {
+              "minLength": 1,
+              "maxLength": 100,
+              "type": "string"
+            }
+          }
+        }
+      ]
+    },
+    "watch": {
+      "additionalProperties": false,
+      "type": "object",
+      "required": [
+        "paths"
+      ],
+      "properties": {
+        "paths": {
+          "minItems": 1,
+          "maxItems": 100,
+          "type": "array",
+          "items": {
+            "minLength": 1,
+            "type": "string"
+          }
+        },
+        "ignore": {
+          "maxItems": 1000,
+          "type": "array",
+          "items": {
+            "minLength": 1,
+            "type": "string"
+          }
+        },
+        "debounceMs": {
+          "minimum": 0,
+          "maximum": 2147483647,
+          "type": "integer"
+        }
+      }
     }
   }
 };

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Cron, checkCron, nextFire, parseCron, timeZoneError } from "../../src/core/cron.js";
+import { type Cron, checkCron, nextFire, parseCron, timeZoneError } from "../../src/protocol/cron.js";
 
 function cron(text: string): Cron {
   const parsed = parseCron(text);

@@ -57,6 +57,10 @@ test("a minimal spec gets every default of SPEC 3.1", () => {
     instances: 1,
     ready: null,
     readyTimeoutMs: null,
+    watchdogMs: null,
+    maxMemory: null,
+    cron: null,
+    watch: null,
   };
   assert.deepEqual(normalizeJobSpec({ name: "web", exec: ["./web"] }), expected);
 });
@@ -119,6 +123,10 @@ test("every field given is kept as given", () => {
     instances: 1,
     ready: null,
     readyTimeoutMs: null,
+    watchdogMs: null,
+    maxMemory: null,
+    cron: null,
+    watch: null,
   } as unknown as JobConfig);
 });
 
@@ -218,4 +226,46 @@ test("listen addresses", () => {
   ]) {
     assert.notEqual(addressProblem(bad), null, bad);
   }
+});
+
+test("the fields of instances, readiness and rules are normalized: sizes to bytes, cron and watch to objects", () => {
+  const config = normalizeJobSpec({
+    name: "a",
+    exec: ["x"],
+    instances: "max",
+    ready: { fd: 4 },
+    readyTimeoutMs: 5000,
+    maxMemory: "1.5G",
+    cron: "0 3 * * *",
+    watch: { paths: ["src"] },
+  });
+  assert.equal(config.instances, "max");
+  assert.deepEqual(config.ready, { fd: 4 });
+  assert.equal(config.readyTimeoutMs, 5000);
+  assert.equal(config.maxMemory, 1.5 * 1024 ** 3);
+  assert.deepEqual(config.cron, { schedule: "0 3 * * *", timeZone: null });
+  assert.deepEqual(config.watch, { paths: ["src"], ignore: [], debounceMs: 500 });
+  assert.equal(normalizeJobSpec({ name: "a", exec: ["x"], maxMemory: "300M" }).maxMemory, 300 * 1024 * 1024);
+  assert.equal(normalizeJobSpec({ name: "a", exec: ["x"], maxMemory: 4096 }).maxMemory, 4096);
+  assert.deepEqual(
+    normalizeJobSpec({ name: "a", exec: ["x"], cron: { schedule: "@daily", timeZone: "Europe/Paris" } }).cron,
+    { schedule: "@daily", timeZone: "Europe/Paris" },
+  );
+});
+
+test("what the schema cannot check: a ready fd that a listening socket takes, a watchdog without notify, a cron that never fires", () => {
+  const errors = semanticErrors({
+    name: "a",
+    exec: ["x"],
+    listen: { http: "tcp://127.0.0.1:80" },
+    ready: { fd: 3 },
+    watchdogMs: 1000,
+    cron: "0 0 30 2 *",
+  });
+  assert.deepEqual(
+    errors.map(([path]) => path),
+    [".ready.fd", ".watchdogMs", ".cron"],
+  );
+  assert.match(errors[0]![1], /fd 3 is taken by a listening socket \(fds 3 to 3\); use 4 or higher/);
+  assert.match(errors[2]![1], /never fires/);
 });
