@@ -48,6 +48,9 @@ export interface RunnerChange {
   instances: Array<{ index: number; before: JobStateName; pidBefore: number | null }>;
 }
 
+/** CPU and memory of a process group, from the daemon's one reader of /proc (null: not sampled yet). */
+export type UsageOf = (pgid: number) => { cpuPercent: number; rssBytes: number } | null;
+
 export interface LaunchPlan {
   loader: LoaderLink;
   sockets: JobSockets;
@@ -55,6 +58,8 @@ export interface LaunchPlan {
   log: JobLog;
   recorder: InstanceRecorder;
   godLog: RunnerLog;
+  /** Usage of the instances' process groups, for status (SPEC 15). */
+  usage: UsageOf;
   changed(runner: JobRunner, change: RunnerChange): void;
 }
 
@@ -247,7 +252,7 @@ export class JobRunner {
   toJson(): JobJson {
     const m = this.model;
     const now = Date.now();
-    const instances = m.instances.map((inst) => instanceJson(inst, now));
+    const instances = m.instances.map((inst) => instanceJson(inst, now, this.plan.usage));
     const first = instances[0]!;
     const lastExit = m.instances
       .map((i) => i.lastExit)
@@ -266,6 +271,8 @@ export class JobRunner {
       lastExit: lastExit ? exitJson(lastExit) : null,
       reason: first.reason,
       instances,
+      usage: sumUsage(instances),
+      maxMemory: this.config.maxMemory,
     };
   }
 
@@ -377,7 +384,9 @@ export class JobRunner {
     const streams = out
       ? { out: out.readable, err: merge ? null : (err?.readable ?? null) }
       : { out: child.stdout!, err: child.stderr };
-    void this.plan.log.attach(pid, streams);
+    // Lines name the instance when the job runs several (`backend.2[pid]`).
+    const label = this.model.desired > 1 || index > 0 ? index : null;
+    void this.plan.log.attach(pid, streams, label);
     const problem = this.plan.recorder.saveNow();
     if (problem !== null) {
       // Never run what the next god could not find: the process goes at once.
@@ -460,7 +469,17 @@ function exitJson(e: { code: number | null; signal: string | null; atMs: number 
   return { code: e.code, signal: e.signal, at: new Date(e.atMs).toISOString() };
 }
 
-function instanceJson(inst: InstanceModel, nowMs: number): InstanceJson {
+/** The job's usage: the sum over its instances (null when none was sampled). */
+function sumUsage(instances: InstanceJson[]): InstanceJson["usage"] {
+  const sampled = instances.map((i) => i.usage).filter((u) => u !== null);
+  if (sampled.length === 0) return null;
+  return {
+    cpuPercent: sampled.reduce((sum, u) => sum + u.cpuPercent, 0),
+    rssBytes: sampled.reduce((sum, u) => sum + u.rssBytes, 0),
+  };
+}
+
+function instanceJson(inst: InstanceModel, nowMs: number, usageOf: UsageOf): InstanceJson {
   const proc = liveProc(inst.state);
   const pid = proc?.pid ?? null;
   return {
@@ -482,6 +501,7 @@ function instanceJson(inst: InstanceModel, nowMs: number): InstanceJson {
     reason: reasonOf(inst, nowMs),
     adopted: proc?.adopted ?? false,
     processes: procsOf(inst).length,
+    usage: pid === null ? null : usageOf(pid),
   };
 }
 

@@ -113,6 +113,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
       void logs.remove(job);
     },
     reloadLoaders: () => void reloadAll(),
+    usage: () => null,
   });
   const saveState = () => {
     const problem = recorder.saveNow();

@@ -26,7 +26,7 @@ import { ErrorCode, GodError } from "../protocol/errors.js";
 import type { JobEventParams } from "../protocol/job-event.js";
 import type { JobConfig } from "../protocol/jobspec.js";
 import { JobSockets } from "../sockets/job-sockets.js";
-import { type InstanceRecorder, JobRunner, type RunnerChange } from "./job-runner.js";
+import { type InstanceRecorder, JobRunner, type RunnerChange, type UsageOf } from "./job-runner.js";
 import { LoaderSlot } from "./loader-slot.js";
 
 export type { SupervisorChange } from "../protocol/control.js";
@@ -39,6 +39,8 @@ export interface SupervisorOptions {
   pipes: { take(count: number): Promise<OutputPipe[]> };
   /** `@newLoaders` from a legacy check: rescan and reload every loader. */
   reloadLoaders: () => void;
+  /** Usage of a process group from the daemon's sampler (SPEC 15). */
+  usage: UsageOf;
 }
 
 /** How long a command waits for its outcome, past the job's own stop timeout and check grace. */
@@ -189,6 +191,7 @@ export class Supervisor {
         log: this.options.jobLog(config.name, config),
         recorder: this.options.recorder,
         godLog: this.log,
+        usage: this.options.usage,
         changed: (r, change) => this.jobChanged(r, change),
       });
       this.jobs.set(config.name, runner);
@@ -267,6 +270,24 @@ export class Supervisor {
       return dep ? { state: dep.state, exitCode: dep.toJson().lastExit?.code ?? null } : undefined;
     });
     return { ready: reason === null, reason };
+  }
+
+  /**
+   * A rule's action (SPEC 15: the memory limit, cron, watch) on a job or one instance, logged with its reason.
+   * It goes through the same table as any command; nothing waits for it.
+   */
+  rule(name: string, action: Command, index: number | null, why: string): void {
+    const runner = this.jobs.get(name);
+    if (!runner || this.shuttingDown) return;
+    const label = index === null ? name : `${name}:${index}`;
+    this.log.info(
+      `job ${label}: ${why}; ${action === "reload" ? `replacing it (${runner.config.reload})` : `${action}ing it`}`,
+      {
+        job: name,
+        rule: action,
+      },
+    );
+    this.command(runner, action, index, why);
   }
 
   /** Gives a job a command; returns what an outcome needs to know of it. */

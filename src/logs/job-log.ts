@@ -140,9 +140,13 @@ export class JobLog {
    * newline included, was handed to the file. With `err` null (logs.merge) the lines are labelled "out".
    * Streams from createPipe()/createMergedPipe() take a faster path than other Readables.
    */
-  attach(pid: number, streams: { out: Readable; err: Readable | null }): Promise<void> {
-    const done = [this.pump(pid, "out", streams.out)];
-    if (streams.err !== null) done.push(this.pump(pid, "err", streams.err));
+  attach(
+    pid: number,
+    streams: { out: Readable; err: Readable | null },
+    instance: number | null = null,
+  ): Promise<void> {
+    const done = [this.pump(pid, "out", streams.out, instance)];
+    if (streams.err !== null) done.push(this.pump(pid, "err", streams.err, instance));
     return Promise.all(done).then(() => undefined);
   }
 
@@ -187,13 +191,13 @@ export class JobLog {
     await this.sink.close();
   }
 
-  private pump(pid: number, stream: LogStream, input: Readable): Promise<void> {
+  private pump(pid: number, stream: LogStream, input: Readable, instance: number | null): Promise<void> {
     return new Promise((resolve) => {
       const fast = input instanceof PipeReadable ? input : null;
       const onData = (chunk: Buffer | string): void => this.take(pump, chunk);
       const pump: Pump = {
         input,
-        head: new LineHead(pid, stream),
+        head: new LineHead(pid, stream, instance),
         splitter: new LineSplitter(this.logs.maxLineBytes),
         stop: fast !== null ? () => fast.hold() : () => input.pause(),
         start: fast !== null ? () => fast.release() : () => input.resume(),
@@ -275,6 +279,7 @@ export class JobLog {
         json: format.json,
         t: head.iso,
         pid: head.pid,
+        instance: head.instance,
         stream: head.stream,
         endSeq: this.total,
       },
@@ -287,7 +292,15 @@ export class JobLog {
     if (listener === null) return;
     try {
       for (let i = 0; i < msgs.length; i++) {
-        listener({ t: head.iso, job: this.job, pid: head.pid, stream: head.stream, msg: msgs[i]! });
+        const record: LogRecord = {
+          t: head.iso,
+          job: this.job,
+          pid: head.pid,
+          stream: head.stream,
+          msg: msgs[i]!,
+        };
+        if (head.instance !== null) record.instance = head.instance;
+        listener(record);
       }
     } finally {
       msgs.length = 0;

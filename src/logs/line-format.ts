@@ -1,5 +1,6 @@
-// How a job's line looks in its file (SPEC 7): `TIME JOB[PID] STREAM| msg` or one JSON object
-// {t, job, pid, stream, msg}, with the `redact` patterns replaced by "[redacted]". A batch of lines becomes one
+// How a job's line looks in its file (SPEC 7): `TIME JOB[PID] STREAM| msg` (`JOB.K[PID]` for instance K of a job
+// that runs several) or one JSON object {t, job, pid, instance?, stream, msg}, with the `redact` patterns
+// replaced by "[redacted]". A batch of lines becomes one
 // Buffer. Without redaction and with valid UTF-8 (the common case) bytes are copied and no string is built.
 
 import type { JobConfig } from "../protocol/jobspec.js";
@@ -143,6 +144,8 @@ function encodeJsonBytes(batch: LineBatch, prefix: Buffer, alloc: Alloc): Buffer
 export class LineHead {
   readonly pid: number;
   readonly stream: LogStream;
+  /** The instance's index when the job runs several; null labels the line with the job alone. */
+  readonly instance: number | null;
   /** Time of the prefix, as ms since the epoch and as ISO text. */
   ms = -1;
   iso = "";
@@ -155,9 +158,10 @@ export class LineHead {
    */
   private store: Buffer = Buffer.allocUnsafeSlow(128);
 
-  constructor(pid: number, stream: LogStream) {
+  constructor(pid: number, stream: LogStream, instance: number | null = null) {
     this.pid = pid;
     this.stream = stream;
+    this.instance = instance;
   }
 
   /** Brings the prefix up to date for this format and time. */
@@ -171,9 +175,11 @@ export class LineHead {
     const job = format.job;
     if (format.json) {
       const t = format.timestamps ? `"t":"${this.iso}",` : "";
-      this.text = `{${t}"job":${JSON.stringify(job)},"pid":${this.pid},"stream":"${this.stream}","msg":`;
+      const instance = this.instance === null ? "" : `"instance":${this.instance},`;
+      this.text = `{${t}"job":${JSON.stringify(job)},"pid":${this.pid},${instance}"stream":"${this.stream}","msg":`;
     } else {
-      this.text = `${format.timestamps ? `${this.iso} ` : ""}${job}[${this.pid}] ${this.stream}| `;
+      const label = this.instance === null ? job : `${job}.${this.instance}`;
+      this.text = `${format.timestamps ? `${this.iso} ` : ""}${label}[${this.pid}] ${this.stream}| `;
     }
     const length = Buffer.byteLength(this.text, "utf8");
     if (length > this.store.length) this.store = Buffer.allocUnsafeSlow(length * 2);

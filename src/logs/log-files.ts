@@ -111,7 +111,7 @@ function joinReversed(pieces: Buffer[]): Buffer {
 }
 
 const TEXT_LINE =
-  /^(?:(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) )?[A-Za-z0-9_.-]{1,64}\[(\d+)\] (out|err)\| /;
+  /^(?:(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) )?([A-Za-z0-9_.-]{1,70})\[(\d+)\] (out|err)\| /;
 
 /** A file line back as a record. A line in neither format (written by someone else) is kept whole as msg. */
 export function parseLogLine(line: string, job: string, fallbackTime: string): LogRecord {
@@ -121,13 +121,19 @@ export function parseLogLine(line: string, job: string, fallbackTime: string): L
   }
   const match = TEXT_LINE.exec(line);
   if (match === null) return { t: fallbackTime, job, pid: 0, stream: "out", msg: line };
-  return {
+  const record: LogRecord = {
     t: match[1] ?? fallbackTime,
     job,
-    pid: Number(match[2]),
-    stream: match[3] === "err" ? "err" : "out",
+    pid: Number(match[3]),
+    stream: match[4] === "err" ? "err" : "out",
     msg: line.slice(match[0].length),
   };
+  // `JOB.K[PID]`: instance K of a job that runs several (the job's own name may hold dots too).
+  const label = match[2]!;
+  if (label !== job && label.startsWith(`${job}.`) && /^\d{1,4}$/.test(label.slice(job.length + 1))) {
+    record.instance = Number(label.slice(job.length + 1));
+  }
+  return record;
 }
 
 function parseJsonLine(line: string, job: string, fallbackTime: string): LogRecord | null {
@@ -141,11 +147,13 @@ function parseJsonLine(line: string, job: string, fallbackTime: string): LogReco
   const v = value as Record<string, unknown>;
   if (typeof v["msg"] !== "string" || typeof v["pid"] !== "number") return null;
   if (v["stream"] !== "out" && v["stream"] !== "err") return null;
-  return {
+  const record: LogRecord = {
     t: typeof v["t"] === "string" ? v["t"] : fallbackTime,
     job,
     pid: v["pid"],
     stream: v["stream"],
     msg: v["msg"],
   };
+  if (typeof v["instance"] === "number") record.instance = v["instance"];
+  return record;
 }

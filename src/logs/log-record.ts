@@ -10,4 +10,6 @@ export type LogRecord = {
   pid: number;
   stream: LogStream;
   msg: string;
+  /** The instance's index, for a job that runs more than one (SPEC 12). */
+  instance?: number;
 };

@@ -15,6 +15,7 @@ export interface WrittenBatch {
   json: boolean;
   t: string;
   pid: number;
+  instance: number | null;
   stream: LogStream;
   /** Lines handed to the file up to and including this batch: on disk once the file has completed as many. */
   endSeq: number;
@@ -76,7 +77,15 @@ export class RecentLines {
       let end = data.length - 1;
       while (end >= 0 && out.length < n) {
         const start = end > 0 ? data.lastIndexOf(0x0a, end - 1) + 1 : 0;
-        out.push({ t: batch.t, job, pid: batch.pid, stream: batch.stream, msg: message(batch, start, end) });
+        const record: LogRecord = {
+          t: batch.t,
+          job,
+          pid: batch.pid,
+          stream: batch.stream,
+          msg: message(batch, start, end),
+        };
+        if (batch.instance !== null) record.instance = batch.instance;
+        out.push(record);
         end = start - 1;
       }
     }

@@ -49,6 +49,13 @@ export interface InstanceJson {
   adopted: boolean;
   /** Its processes alive now: 1, or 2 while a reload's candidate starts or an old process drains. */
   processes: number;
+  /** CPU (100 = one core) and RSS of its live process's whole group, sampled each second; null before. */
+  usage: UsageJson | null;
+}
+
+export interface UsageJson {
+  cpuPercent: number;
+  rssBytes: number;
 }
 
 export interface JobJson {
@@ -65,6 +72,10 @@ export interface JobJson {
   /** Why the job is in this state, when there is more to say (waiting for X, backoff 400 ms, spawn error). */
   reason: string | null;
   instances: InstanceJson[];
+  /** The sum over its instances. */
+  usage: UsageJson | null;
+  /** The memory limit in bytes (SPEC 15), or null. */
+  maxMemory: number | null;
 }
 
 export interface StatusJson {

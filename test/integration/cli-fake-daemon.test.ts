@@ -80,6 +80,8 @@ function job(overrides: Partial<JobJson> & { name: string }): JobJson {
     lastExit: null,
     reason: null,
     instances: [],
+    usage: null,
+    maxMemory: null,
     ...overrides,
   };
 }

@@ -31,6 +31,8 @@ function jobJson(name: string, reason: string | null = null): JobJson {
     lastExit: null,
     reason,
     instances: [],
+    usage: null,
+    maxMemory: null,
   };
 }
 

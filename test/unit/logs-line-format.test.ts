@@ -106,3 +106,29 @@ test("the line head is rebuilt only when the millisecond or the format changes",
   head.update(json, AT + 1);
   assert.equal(head.text, '{"t":"2026-11-25T15:00:00.124Z","job":"j","pid":1,"stream":"err","msg":');
 });
+
+test("an instance of a job that runs several: JOB.K[PID] in text, instance in JSON (SPEC 12)", () => {
+  const batchOf = (text: string) => {
+    const batch = new LineBatch();
+    const splitter = new LineSplitter(65536);
+    splitter.push(Buffer.from(text), batch);
+    return batch;
+  };
+  const text = new LineFormat("backend", BASE);
+  const head = new LineHead(4242, "out", 2);
+  head.update(text, AT);
+  assert.equal(
+    text.encode(batchOf("x\n"), head, null).toString(),
+    "2026-11-25T15:00:00.123Z backend.2[4242] out| x\n",
+  );
+  const json = new LineFormat("backend", { ...BASE, format: "json" });
+  head.update(json, AT);
+  assert.deepEqual(JSON.parse(json.encode(batchOf("x\n"), head, null).toString()), {
+    t: "2026-11-25T15:00:00.123Z",
+    job: "backend",
+    pid: 4242,
+    instance: 2,
+    stream: "out",
+    msg: "x",
+  });
+});

@@ -62,6 +62,7 @@ test("RecentLines keeps at least `capacity` lines in whole batches, and all not 
       json: false,
       t: "T",
       pid: 1,
+      instance: null,
       stream: "out" as const,
       endSeq: seq,
     };
@@ -85,6 +86,7 @@ test("RecentLines keeps at least `capacity` lines in whole batches, and all not 
       json: true,
       t: "T",
       pid: 1,
+      instance: null,
       stream: "err",
       endSeq: seq,
     },
@@ -116,6 +118,18 @@ test("file lines parse back into records, text or JSON, with or without time", (
       fallback,
     ),
     { t: "2026-11-25T15:00:00.123Z", job: "backend", pid: 1, stream: "out", msg: "{" },
+  );
+  assert.deepEqual(parseLogLine("2026-11-25T15:00:00.123Z web.v2.3[99] out| hi", "web.v2", fallback), {
+    t: "2026-11-25T15:00:00.123Z",
+    job: "web.v2",
+    pid: 99,
+    instance: 3,
+    stream: "out",
+    msg: "hi",
+  });
+  assert.deepEqual(
+    parseLogLine('{"job":"web","pid":5,"instance":1,"stream":"out","msg":"m"}', "web", fallback).instance,
+    1,
   );
   assert.deepEqual(parseLogLine("something else", "backend", fallback), {
     t: fallback,
