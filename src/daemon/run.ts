@@ -2,7 +2,7 @@
 // the control socket, starts the loaders, watches their directories, and turns signals into actions.
 
 import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { GodLog } from "../logs/god-log.js";
 import { LogsService } from "../logs/logs-service.js";
 import { groupUsage, selfUsage } from "../process/group-usage.js";
@@ -114,6 +114,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     },
     reloadLoaders: () => void reloadAll(),
     usage: () => null,
+    notifyDir: join(paths.home, "notify"),
   });
   const saveState = () => {
     const problem = recorder.saveNow();
