@@ -43,7 +43,12 @@ export async function openReadiness(
     const path = join(dir, `${id}.${index}.${run}.sock`);
     const socket = await openNotifySocket(path, (data) => {
       const datagram = parseNotifyDatagram(data);
-      for (const message of datagram.messages) deliver(message);
+      // STATUS= first: "READY=1\nSTATUS=serving" is shown serving from the moment it is running.
+      const ordered = [
+        ...datagram.messages.filter((m) => m.type === "status"),
+        ...datagram.messages.filter((m) => m.type !== "status"),
+      ];
+      for (const message of ordered) deliver(message);
       if (datagram.bad > 0) deliver({ type: "bad", count: datagram.bad });
     });
     if ("error" in socket)

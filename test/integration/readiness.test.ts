@@ -86,7 +86,7 @@ describe("readiness from the instance", { timeout: TIMEOUT_MS }, () => {
     sb.startGod();
     const j = await sb.untilState("sd", "running");
     sb.track(j.pid);
-    assert.equal(j.statusText, "all set");
+    assert.equal(j.statusText, "all set", "the datagram's STATUS= is shown from the moment it is running");
   });
 
   it("fd: a shell script that writes a line to fd 4 beside its listening socket on fd 3", async (t) => {
@@ -165,5 +165,37 @@ describe("readiness from the instance", { timeout: TIMEOUT_MS }, () => {
       async () => [...(await sb.events()).loaders.values()][0]?.error ?? undefined,
     );
     assert.match(loader, /node-unix-socket/);
+  });
+});
+
+describe("a reload with readiness from the instance", { timeout: TIMEOUT_MS }, () => {
+  it("waits for the new process's own word; one that never says it is stopped and the old one keeps serving", async (t) => {
+    const sb = new Sandbox("god-ready-reload-");
+    t.after(() => sb.cleanup());
+    const gate = `${sb.root}/gate`;
+    const { writeFileSync, rmSync } = await import("node:fs");
+    writeFileSync(gate, "");
+    // Ready only while the gate file exists.
+    sb.libLoader(
+      "web",
+      `job("web", { exec: ["sh", "-c", "while [ ! -e ${gate} ]; do sleep 0.05; done; echo ready >&4; exec sleep 1000"],
+        auto: true, listen: { http: "tcp://127.0.0.1:0" }, ready: { fd: 4 }, readyTimeoutMs: 1500 });`,
+    );
+    sb.startGod();
+    const first = await sb.untilState("web", "running");
+    sb.track(first.pid);
+    const ok = await sb.ctl(["reload", "web"]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const second = await sb.job("web");
+    sb.track(second?.pid);
+    assert.notEqual(second?.pid, first.pid, "the new process took over once it said it was ready");
+
+    rmSync(gate);
+    const failed = await sb.ctl(["reload", "web"]);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /was not reloaded: the new instance was not ready within 1500 ms; the old instance keeps serving/);
+    const after = await sb.job("web");
+    assert.equal(after?.pid, second?.pid);
+    assert.equal(after?.state, "running");
   });
 });
