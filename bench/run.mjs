@@ -34,7 +34,7 @@ const ROW_MEASURE = [
   [/^status$/, "status"],
   [/^restart-(median|max)$/, "restart"],
   [/^logs-/, "logs"],
-  [/^(reload|restart)-(failed|gap|p99)$/, "reload"],
+  [/^(reload|ready|restart)-(failed|gap|p99)$/, "reload"],
 ];
 
 const { values } = parseArgs({
