@@ -120,14 +120,13 @@ function spawned(
     const proc: Proc = { ...s.proc, pid: e.pid, spawnedAtMs: nowMs };
     const checks = checkAfter(e.run, Math.min(p.check?.intervalMs ?? 0, STARTING_CHECK_MS), p);
     if (p.ready === "check" && p.check === null) {
-      return enter(m, {
-        type: "running",
-        proc,
-        readyAtMs: nowMs,
-        failures: 0,
-        candidate: null,
-        oneShot: false,
-      });
+      // Ready: what explained the start (a restart, a crash) is history now; lastExit keeps it.
+      return enter(
+        m,
+        { type: "running", proc, readyAtMs: nowMs, failures: 0, candidate: null, oneShot: false },
+        [],
+        { note: null },
+      );
     }
     const timer: Effect[] =
       p.ready === "check" ? [] : [{ type: "timer", timer: "ready", run: e.run, delayMs: p.readyTimeoutMs }];
@@ -355,7 +354,7 @@ function onCheck(
         candidate: null,
         oneShot: e.noCheck === true,
       };
-      return enter(m, state, checkAfter(e.run, e.nextMs ?? interval, p), { lastCheck });
+      return enter(m, state, checkAfter(e.run, e.nextMs ?? interval, p), { lastCheck, note: null });
     }
     const state: InstanceState = { ...s, type, failures: 0, oneShot: s.oneShot || e.noCheck === true };
     return enter(m, state, checkAfter(e.run, e.nextMs ?? interval, p), { lastCheck });
@@ -418,7 +417,9 @@ function onReady(
       candidate: null,
       oneShot: false,
     };
-    return enter(m, state, [{ type: "cancelTimer", timer: "ready", run: e.run }, ...watchdogFrom(e.run, p)]);
+    return enter(m, state, [{ type: "cancelTimer", timer: "ready", run: e.run }, ...watchdogFrom(e.run, p)], {
+      note: null,
+    });
   }
   return same(m);
 }

@@ -292,7 +292,11 @@ export class JobRunner {
         this.launch(index, effect.run).catch((error: unknown) => {
           const message = `could not be prepared: ${(error as Error).message}`;
           this.plan.godLog.write("error", `job ${this.label(index)} ${message}`, { job: this.name });
-          this.dispatch({ type: "instance", index, event: { type: "spawnFailed", run: effect.run, message } });
+          this.dispatch({
+            type: "instance",
+            index,
+            event: { type: "spawnFailed", run: effect.run, message },
+          });
         });
         return;
       case "kill":

@@ -10,7 +10,10 @@ import type { CheckStatus, JobEvent } from "./wire.js";
 export interface CheckContext {
   job: string;
   pid: number;
+  /** The run number of the process (1, 2, ...: a new one for each restart). */
   instance: number;
+  /** The instance's index, 0 .. N-1 (GOD_INSTANCE of the process), for a job with `instances: N`. */
+  index: number;
 }
 
 export interface CheckResultObject {

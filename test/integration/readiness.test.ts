@@ -193,7 +193,10 @@ describe("a reload with readiness from the instance", { timeout: TIMEOUT_MS }, (
     rmSync(gate);
     const failed = await sb.ctl(["reload", "web"]);
     assert.equal(failed.code, 1);
-    assert.match(failed.stderr, /was not reloaded: the new instance was not ready within 1500 ms; the old instance keeps serving/);
+    assert.match(
+      failed.stderr,
+      /was not reloaded: the new instance was not ready within 1500 ms; the old instance keeps serving/,
+    );
     const after = await sb.job("web");
     assert.equal(after?.pid, second?.pid);
     assert.equal(after?.state, "running");

@@ -113,11 +113,13 @@ async function loadOnce(ctx, v, repeat, failures) {
 }
 
 function rows(ctx, samples, failures) {
+  // A column with no variant for the row does not apply ("—"); one whose variant gave no sample failed.
   const forRow = (row, field, reduce) =>
     Object.fromEntries(
       ["god", "pm2", "supervisord", "shell"].map((column) => {
         const v = VARIANTS.find((x) => x.rows.includes(row) && x.column === column);
-        const s = v && samples[v.key];
+        if (!v) return [column, null];
+        const s = samples[v.key];
         return [column, s ? (reduce(s.map((x) => x[field])) ?? undefined) : undefined];
       }),
     );
