@@ -79,6 +79,7 @@ function toSpec(job) {
       intervalMs: job.check.intervalMs,
       probe: { tcp: { host: "127.0.0.1", port: job.check.tcpPort } },
     };
+  if (job.instances) spec.instances = job.instances;
   if (job.server) {
     spec.listen = { http: `tcp://127.0.0.1:${job.server.port}` };
     spec.reload = "replace";
