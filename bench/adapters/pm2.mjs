@@ -102,9 +102,12 @@ class Pm2System {
         const list = await this.list();
         for (const app of list) if (app.pid) this.pids.track(app.pid);
         // Every process of an app (a cluster app has one per instance) online, or stopped for a one-shot app.
-        const ok = (a) => a.pm2_env.status === "online" || (!want.get(a.name) && a.pm2_env.status === "stopped");
+        const ok = (a) =>
+          a.pm2_env.status === "online" || (!want.get(a.name) && a.pm2_env.status === "stopped");
         const names = new Set(list.map((a) => a.name));
-        return names.size === want.size && [...names].every((n) => list.filter((a) => a.name === n).every(ok));
+        return (
+          names.size === want.size && [...names].every((n) => list.filter((a) => a.name === n).every(ok))
+        );
       },
       { timeoutMs: 120_000, everyMs: 500 },
     );

@@ -41,7 +41,12 @@ export type InstanceEvent =
   | { type: "watchdogTimeout"; run: number }
   /** EXTEND_TIMEOUT_USEC=: the start (readiness) or stop timeout now ends this far from now. */
   | { type: "extendTimeout"; run: number; ms: number }
-  | { type: "backoffElapsed" };
+  | { type: "backoffElapsed" }
+  /**
+   * A process a previous god started and left running, taken over (SPEC 13): it serves as this instance's live
+   * process, ready or still starting as that god last knew it.
+   */
+  | { type: "adopt"; cmd: number; run: number; pid: number; spawnedAtMs: number; ready: boolean };
 
 export type InstanceEventType = InstanceEvent["type"];
 
@@ -63,6 +68,7 @@ export const INSTANCE_EVENT_TYPES: readonly InstanceEventType[] = [
   "watchdogTimeout",
   "extendTimeout",
   "backoffElapsed",
+  "adopt",
 ];
 
 export type TimerName = "backoff" | "ready" | "watchdog";

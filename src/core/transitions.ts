@@ -584,9 +584,44 @@ function reloadLive(
   });
 }
 
+// ---- adoption (SPEC 13) ------------------------------------------------------------------------------------
+
+/** A survivor of a previous god becomes the live process; its checks (and readiness wait) resume. */
+function adopt(
+  m: InstanceModel,
+  e: Extract<InstanceEvent, { type: "adopt" }>,
+  p: InstancePolicy,
+  nowMs: number,
+) {
+  const proc: Proc = { run: e.run, pid: e.pid, spawnedAtMs: e.spawnedAtMs, adopted: true };
+  const patch = {
+    run: Math.max(m.run, e.run),
+    want: "up" as const,
+    cmd: e.cmd,
+    note: "adopted from the previous god",
+  };
+  const interval = p.check?.intervalMs ?? STARTING_CHECK_MS;
+  if (e.ready || (p.ready === "check" && p.check === null)) {
+    const state: InstanceState = {
+      type: "running",
+      proc,
+      readyAtMs: nowMs,
+      failures: 0,
+      candidate: null,
+      oneShot: false,
+    };
+    return enter(m, state, [...checkAfter(e.run, interval, p), ...watchdogFrom(e.run, p)], patch);
+  }
+  const timer: Effect[] =
+    p.ready === "check" ? [] : [{ type: "timer", timer: "ready", run: e.run, delayMs: p.readyTimeoutMs }];
+  const checks = checkAfter(e.run, Math.min(interval, STARTING_CHECK_MS), p);
+  return enter(m, { type: "starting", proc, failures: 0 }, [...checks, ...timer], patch);
+}
+
 // ---- the table ---------------------------------------------------------------------------------------------
 
 const restRules = <S extends "stopped" | "exited" | "failed">(s: S) => ({
+  adopt: { to: ["running", "starting"] as const, run: adopt },
   start: {
     to: ["starting", "waiting"] as const,
     run: (m: InstanceModel, e: { cmd: number; deps: Deps }, _p: InstancePolicy, now: number) =>
@@ -623,6 +658,7 @@ const restRules = <S extends "stopped" | "exited" | "failed">(s: S) => ({
 });
 
 const liveRules = <S extends "starting" | "running" | "degraded">(s: S) => ({
+  adopt: ignore(s),
   start: {
     to: [s] as const,
     run: (m: InstanceModel, e: { cmd: number }) => same({ ...m, want: "up", cmd: e.cmd }),
@@ -679,6 +715,7 @@ const whileStopping =
 
 export const TABLE: Table = {
   waiting: {
+    adopt: { to: ["running", "starting"], run: adopt },
     start: { to: ["starting", "waiting"], run: (m, e, _p, now) => startFromRest(m, e, now) },
     restart: { to: ["starting", "waiting"], run: (m, e, _p, now) => startFromRest(m, e, now) },
     reload: { to: ["starting", "waiting"], run: (m, e, _p, now) => startFromRest(m, e, now) },
@@ -707,6 +744,7 @@ export const TABLE: Table = {
   running: liveRules("running"),
   degraded: liveRules("degraded"),
   stopping: {
+    adopt: ignore("stopping"),
     start: { to: ["stopping"], run: whileStopping(() => "start", "up") },
     restart: { to: ["stopping"], run: whileStopping(() => "start", "up") },
     reload: { to: ["stopping"], run: whileStopping(() => "start", "up") },
@@ -727,6 +765,13 @@ export const TABLE: Table = {
   },
   stopped: restRules("stopped"),
   backoff: {
+    adopt: {
+      to: ["running", "starting"],
+      run: (m, e, p, now) => {
+        const out = adopt(m, e, p, now);
+        return { ...out, effects: [{ type: "cancelTimer", timer: "backoff", run: 0 }, ...out.effects] };
+      },
+    },
     start: {
       to: ["starting", "waiting"],
       run: (m, e, _p, now) => startFromRest(m, e, now, [{ type: "cancelTimer", timer: "backoff", run: 0 }]),

@@ -469,31 +469,14 @@ export class JobRunner {
 
   /** What an instance says on its readiness channel, as table events (and notes in god's log). */
   private readinessMessage(index: number, run: number, message: ReadinessMessage): void {
-    const send = (event: InstanceEvent) => this.dispatch({ type: "instance", index, event });
-    const note = (msg: string) =>
-      this.plan.godLog.write("info", `job ${this.label(index)}: ${msg}`, { job: this.name });
-    switch (message.type) {
-      case "ready":
-        return send({ type: "ready", run });
-      case "status":
-        return send({ type: "statusText", run, text: message.text });
-      case "watchdog":
-        return send({ type: "watchdog", run });
-      case "watchdog-trigger":
-        return send({ type: "watchdogTimeout", run });
-      case "extend-timeout":
-        return send({ type: "extendTimeout", run, ms: message.timeoutMs });
-      case "stopping":
-        return note("the instance says it is stopping (STOPPING=1)");
-      case "reloading":
-        return note("the instance says it is reloading (RELOADING=1)");
-      case "mainpid":
-        return note(`MAINPID=${message.pid} is ignored: god watches the process it started`);
-      case "closed":
-        return note("the instance closed its ready fd without writing a line; it is not ready");
-      case "bad":
-        return note(`${message.count} malformed line(s) on the notify socket were ignored`);
+    const event = readinessEvent(run, message);
+    if (event !== null) {
+      this.dispatch({ type: "instance", index, event });
+      return;
     }
+    const note = readinessNote(message);
+    if (note !== null)
+      this.plan.godLog.write("info", `job ${this.label(index)}: ${note}`, { job: this.name });
   }
 
   private armCheck(index: number, run: number, delayMs: number): void {
@@ -535,6 +518,42 @@ export class JobRunner {
 
   private label(index: number): string {
     return this.model.desired > 1 || index > 0 ? `${this.name}:${index}` : this.name;
+  }
+}
+
+/** What an instance says on its readiness channel that moves its table, as the event. */
+function readinessEvent(run: number, message: ReadinessMessage): InstanceEvent | null {
+  switch (message.type) {
+    case "ready":
+      return { type: "ready", run };
+    case "status":
+      return { type: "statusText", run, text: message.text };
+    case "watchdog":
+      return { type: "watchdog", run };
+    case "watchdog-trigger":
+      return { type: "watchdogTimeout", run };
+    case "extend-timeout":
+      return { type: "extendTimeout", run, ms: message.timeoutMs };
+    default:
+      return null;
+  }
+}
+
+/** What an instance says that is only worth a note in god's log. */
+function readinessNote(message: ReadinessMessage): string | null {
+  switch (message.type) {
+    case "stopping":
+      return "the instance says it is stopping (STOPPING=1)";
+    case "reloading":
+      return "the instance says it is reloading (RELOADING=1)";
+    case "mainpid":
+      return `MAINPID=${message.pid} is ignored: god watches the process it started`;
+    case "closed":
+      return "the instance closed its ready fd without writing a line; it is not ready";
+    case "bad":
+      return `${message.count} malformed line(s) on the notify socket were ignored`;
+    default:
+      return null;
   }
 }
 

@@ -62,7 +62,13 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     log.warn(`removed the stale socket ${paths.socket} left by a god that is gone`, {});
   }
 
-  const found = survivors(readState(paths.state));
+  const state = readState(paths.state);
+  if (!Array.isArray(state)) {
+    releaseLock(paths);
+    process.stderr.write(`god: ${state.error}.\n`);
+    return 1;
+  }
+  const found = survivors(state);
   if (found.length > 0) {
     log.warn(
       `found ${found.length} instance(s) left by a god that crashed; stopping them before starting anything`,

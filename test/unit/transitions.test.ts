@@ -196,6 +196,10 @@ const EVENTS: Record<InstanceEventType, InstanceEvent[]> = {
     { type: "extendTimeout", run: 4, ms: 5000 },
   ],
   backoffElapsed: [{ type: "backoffElapsed" }],
+  adopt: [
+    { type: "adopt", cmd: 1, run: 7, pid: 9000, spawnedAtMs: NOW - 90_000, ready: true },
+    { type: "adopt", cmd: 1, run: 7, pid: 9000, spawnedAtMs: NOW - 90_000, ready: false },
+  ],
 };
 
 const POLICIES: Array<[string, InstancePolicy]> = [
@@ -239,9 +243,9 @@ function walk(from: JobStateName, event: InstanceEventType): Case[] {
   return cases;
 }
 
-test("the walk covers all 9 states and all 17 events", () => {
+test("the walk covers all 9 states and all 18 events", () => {
   assert.equal(JOB_STATES.length, 9);
-  assert.equal(INSTANCE_EVENT_TYPES.length, 17);
+  assert.equal(INSTANCE_EVENT_TYPES.length, 18);
   for (const s of JOB_STATES)
     assert.deepEqual(Object.keys(TABLE[s]).sort(), [...INSTANCE_EVENT_TYPES].sort());
 });
@@ -942,4 +946,42 @@ test("EXTEND_TIMEOUT_USEC: more time to be ready, or to stop", () => {
   job.send(stop, 600);
   job.send({ type: "extendTimeout", run: 1, ms: 4000 }, 700);
   assert.deepEqual(job.effects, [{ type: "extendKill", run: 1, ms: 4000 }]);
+});
+
+test("adoption: a survivor of a previous god becomes the live process, ready or starting as it was", () => {
+  const p = policy({ check: { intervalMs: 2000 } });
+  const ready = transition(
+    initialInstance(0),
+    { type: "adopt", cmd: 1, run: 7, pid: 9000, spawnedAtMs: 5, ready: true },
+    p,
+    NOW,
+  );
+  assert.deepEqual(ready.model.state, {
+    type: "running",
+    proc: { run: 7, pid: 9000, spawnedAtMs: 5, adopted: true },
+    readyAtMs: NOW,
+    failures: 0,
+    candidate: null,
+    oneShot: false,
+  });
+  assert.equal(ready.model.run, 7, "the next process is run 8");
+  assert.equal(ready.model.want, "up");
+  assert.deepEqual(
+    ready.effects,
+    [{ type: "check", run: 7, delayMs: 2000, timeoutMs: 2000 }],
+    "its checks resume",
+  );
+  const starting = transition(
+    initialInstance(0),
+    { type: "adopt", cmd: 1, run: 7, pid: 9000, spawnedAtMs: 5, ready: false },
+    policy({}, { ready: "notify" }),
+    NOW,
+  );
+  assert.equal(starting.model.state.type, "starting");
+  assert.deepEqual(only(starting.effects, "timer"), [
+    { type: "timer", timer: "ready", run: 7, delayMs: 60_000 },
+  ]);
+  const exited = transition(ready.model, exit(7, null), p, NOW + 1).model;
+  assert.equal(exited.state.type, "backoff", "an adopted process that exits is restarted by its policy");
+  assert.equal(exited.note, "exited (code unknown)");
 });

@@ -43,7 +43,12 @@ function serverJob(port, instances, mode) {
 
 async function loaded(ctx, v, seconds, failures, act) {
   const port = await freePort();
-  const [started] = await startAll(ctx, [{ ...v, jobs: [serverJob(port, v.instances, v.mode)] }], v.key, failures);
+  const [started] = await startAll(
+    ctx,
+    [{ ...v, jobs: [serverJob(port, v.instances, v.mode)] }],
+    v.key,
+    failures,
+  );
   if (!started) throw new Error("did not start");
   let wrk = null;
   try {
@@ -68,8 +73,13 @@ export async function instances(ctx) {
   const samples = {};
   const seconds = ctx.opts.quick ? 5 : 10;
   for (let repeat = 0; repeat < ctx.opts.repeats; repeat++) {
-    for (const v of rotate(THROUGHPUT.filter((x) => ctx.systems.has(x.id)), repeat)) {
-      ctx.progress(`instances: ${v.key} under wrk -t2 -c16 for ${seconds} s, repeat ${repeat + 1}/${ctx.opts.repeats}`);
+    for (const v of rotate(
+      THROUGHPUT.filter((x) => ctx.systems.has(x.id)),
+      repeat,
+    )) {
+      ctx.progress(
+        `instances: ${v.key} under wrk -t2 -c16 for ${seconds} s, repeat ${repeat + 1}/${ctx.opts.repeats}`,
+      );
       try {
         push(samples, v.key, await loaded(ctx, v, seconds, failures));
       } catch (error) {
@@ -78,7 +88,9 @@ export async function instances(ctx) {
     }
     for (const n of [2, 4]) {
       const v = { key: `god-roll-${n}`, id: "god", instances: n };
-      ctx.progress(`instances: god reload of ${n} instances under wrk, repeat ${repeat + 1}/${ctx.opts.repeats}`);
+      ctx.progress(
+        `instances: god reload of ${n} instances under wrk, repeat ${repeat + 1}/${ctx.opts.repeats}`,
+      );
       try {
         push(
           samples,
@@ -100,7 +112,8 @@ export async function instances(ctx) {
   const god1 = rps("god-1");
   const god2 = rps("god-2");
   const pm2 = rps("pm2-cluster-2");
-  const roll = (n, field) => (samples[`god-roll-${n}`] ? median(samples[`god-roll-${n}`].map((s) => s[field])) : undefined);
+  const roll = (n, field) =>
+    samples[`god-roll-${n}`] ? median(samples[`god-roll-${n}`].map((s) => s[field])) : undefined;
   const notes = failures.map((f) => `${f.key}: ${f.reason}`);
   for (const [key, s] of Object.entries(samples)) {
     notes.push(
