@@ -36,7 +36,7 @@ export function loaderIdentity(
   const config = kindOf(path);
   if (config === null && (stat.mode & 0o111) === 0) {
     return {
-      skip: "it is neither executable (chmod +x it to make it a loader) nor a configuration file (*.json, Procfile, ecosystem.config.js)",
+      skip: "it is not executable (chmod +x it to make it a loader) and not a configuration file (*.json, Procfile, ecosystem.config.js)",
     };
   }
   const identity = fileIdentity(stat);

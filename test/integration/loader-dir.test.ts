@@ -38,7 +38,7 @@ test("the name decides before the execute bit", () => {
     "package.json": "skip",
   });
   const skipped = loaderIdentity(join(dir, "notes.txt"));
-  assert.ok("skip" in skipped && /neither executable .* nor a configuration file/.test(skipped.skip));
+  assert.ok("skip" in skipped && /^it is not executable .* and not a configuration file/.test(skipped.skip));
 });
 
 test("a Procfile's identity changes with its .env, and a .env change is reported as the Procfile's", {
