@@ -29,7 +29,7 @@ export const COMMANDS = {
     load: () => import("./commands/remove.js"),
   },
   status: {
-    synopsis: "status [JOB...] [--json]",
+    synopsis: "status [JOB...] [--json] [-i]",
     summary: "jobs: state, pid, uptime, restarts, last check, loader",
     load: () => import("./commands/status.js"),
   },
@@ -52,6 +52,11 @@ export const COMMANDS = {
     synopsis: "reload JOB... [--no-wait]",
     summary: "replace jobs' instances by their reload policy",
     load: () => import("./commands/reload.js"),
+  },
+  scale: {
+    synopsis: "scale JOB N|+N|-N [--no-wait]",
+    summary: "run N instances of a job (N more, N fewer)",
+    load: () => import("./commands/scale.js"),
   },
   logs: {
     synopsis: "logs [JOB...] [-f] [-n N] [--json]",

@@ -78,17 +78,49 @@ function basename(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
-export function renderStatus(status: StatusJson): string {
-  const rows = status.jobs.map((job) => [
-    cell(job.name),
-    stateLabel(job),
-    job.pid === null ? "-" : String(job.pid),
-    job.uptimeMs === null ? "-" : formatUptime(job.uptimeMs),
-    String(job.restarts),
-    checkLabel(job.check),
-    cell(basename(job.loader)) || "-",
-  ]);
-  return renderTable(["JOB", "STATE", "PID", "UPTIME", "RESTARTS", "CHECK", "LOADER"], rows);
+/**
+ * The `god status` table: a line per job; with `instances`, each instance of a job that runs several gets a
+ * line under it (`web:1`). An INST column (ready/all) appears when some job runs several, and STATUS (what
+ * an instance says of itself, SPEC 11) when some job has one, so a plain setup reads as before.
+ */
+export function renderStatus(status: StatusJson, options: { instances?: boolean } = {}): string {
+  const many = status.jobs.some((job) => (job.instances?.length ?? 1) > 1);
+  const said = status.jobs.some((job) => job.statusText || job.instances?.some((i) => i.statusText));
+  const header = ["JOB", "STATE", "PID", ...(many ? ["INST"] : []), "UPTIME", "RESTARTS", "CHECK"];
+  if (said) header.push("STATUS");
+  header.push("LOADER");
+  const rows: string[][] = [];
+  for (const job of status.jobs) {
+    const instances = job.instances ?? [];
+    const ready = instances.filter((i) => i.state === "running" || i.state === "degraded").length;
+    rows.push([
+      cell(job.name),
+      stateLabel(job),
+      job.pid === null ? "-" : String(job.pid),
+      ...(many ? [`${ready}/${instances.length}`] : []),
+      job.uptimeMs === null ? "-" : formatUptime(job.uptimeMs),
+      String(job.restarts),
+      checkLabel(job.check),
+      ...(said ? [job.statusText ? cell(job.statusText, CHECK_MAX) : "-"] : []),
+      cell(basename(job.loader)) || "-",
+    ]);
+    if (!options.instances || instances.length < 2) continue;
+    for (const inst of instances) {
+      const reason = inst.reason === null || inst.reason === "" ? "" : ` (${cell(inst.reason, REASON_MAX)})`;
+      rows.push([
+        `  ${cell(job.name)}:${inst.index}`,
+        `${inst.state}${reason}`,
+        inst.pid === null ? "-" : String(inst.pid),
+        ...(many ? [""] : []),
+        inst.uptimeMs === null ? "-" : formatUptime(inst.uptimeMs),
+        String(inst.restarts),
+        checkLabel(inst.check),
+        ...(said ? [inst.statusText ? cell(inst.statusText, CHECK_MAX) : "-"] : []),
+        "",
+      ]);
+    }
+  }
+  return renderTable(header, rows);
 }
 
 /** The outcome of an action: `backend: running (pid 4242)`, `db: backoff (exited with code 1)`. */

@@ -2,7 +2,7 @@
 // the control socket, starts the loaders, watches their directories, and turns signals into actions.
 
 import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { ConfigKind } from "../config/config-job.js";
 import { configFileKind, configLoaderKind } from "../config/config-kind.js";
 import { configLoaderCommand } from "../config/loader-command.js";
@@ -122,6 +122,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     },
     reloadLoaders: () => void reloadAll(),
     usage: () => null,
+    notifyDir: join(paths.home, "notify"),
   });
   const saveState = () => {
     const problem = recorder.saveNow();

@@ -26,6 +26,7 @@ import { ErrorCode, GodError } from "../protocol/errors.js";
 import type { JobEventParams } from "../protocol/job-event.js";
 import type { JobConfig } from "../protocol/jobspec.js";
 import { JobSockets } from "../sockets/job-sockets.js";
+import { notifyAvailable } from "../sockets/notify-socket.js";
 import { type InstanceRecorder, JobRunner, type RunnerChange, type UsageOf } from "./job-runner.js";
 import { LoaderSlot } from "./loader-slot.js";
 
@@ -41,6 +42,8 @@ export interface SupervisorOptions {
   reloadLoaders: () => void;
   /** Usage of a process group from the daemon's sampler (SPEC 15). */
   usage: UsageOf;
+  /** GOD_HOME/notify: the instances' notify sockets (SPEC 11). */
+  notifyDir: string;
 }
 
 /** How long a command waits for its outcome, past the job's own stop timeout and check grace. */
@@ -149,6 +152,13 @@ export class Supervisor {
       }
       accepted.set(config.name, config);
     }
+    // `ready: "notify"` needs the optional native package; without it, refuse at once with what to install.
+    for (const config of [...accepted.values()]) {
+      const missing = config.ready === "notify" ? notifyAvailable() : null;
+      if (missing === null) continue;
+      accepted.delete(config.name);
+      errors.push(`job "${config.name}": ${missing}`);
+    }
     const elsewhere = new Set([...this.jobs.values()].filter((r) => r.loader !== slot).map((r) => r.name));
     const graph = new Map([...accepted.values()].map((c) => [c.name, c.after]));
     for (const [name, message] of dependencyErrors(graph, elsewhere)) {
@@ -196,6 +206,7 @@ export class Supervisor {
         recorder: this.options.recorder,
         godLog: this.log,
         usage: this.options.usage,
+        notifyDir: this.options.notifyDir,
         changed: (r, change) => this.jobChanged(r, change),
       });
       this.jobs.set(config.name, runner);

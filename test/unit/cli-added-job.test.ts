@@ -87,6 +87,7 @@ function instance(index: number, overrides: Partial<InstanceJson> = {}): Instanc
     adopted: false,
     processes: 1,
     usage: null,
+    statusText: null,
     ...overrides,
   };
 }
@@ -107,6 +108,7 @@ function job(instances: InstanceJson[], overrides: Partial<JobJson> = {}): JobJs
     instances,
     usage: null,
     maxMemory: null,
+    statusText: null,
     ...overrides,
   };
 }

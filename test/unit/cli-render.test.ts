@@ -32,6 +32,7 @@ function job(overrides: Partial<JobJson> & { name: string }): JobJson {
     instances: [],
     usage: null,
     maxMemory: null,
+    statusText: null,
     ...overrides,
   };
 }

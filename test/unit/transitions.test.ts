@@ -179,6 +179,22 @@ const EVENTS: Record<InstanceEventType, InstanceEvent[]> = {
     { type: "readyTimeout", run: 3 },
     { type: "readyTimeout", run: 4 },
   ],
+  statusText: [
+    { type: "statusText", run: 3, text: "warming the cache" },
+    { type: "statusText", run: 4, text: "new one" },
+  ],
+  watchdog: [
+    { type: "watchdog", run: 3 },
+    { type: "watchdog", run: 2 },
+  ],
+  watchdogTimeout: [
+    { type: "watchdogTimeout", run: 3 },
+    { type: "watchdogTimeout", run: 2 },
+  ],
+  extendTimeout: [
+    { type: "extendTimeout", run: 3, ms: 5000 },
+    { type: "extendTimeout", run: 4, ms: 5000 },
+  ],
   backoffElapsed: [{ type: "backoffElapsed" }],
 };
 
@@ -190,6 +206,10 @@ const POLICIES: Array<[string, InstancePolicy]> = [
   ["no backoff delay", policy({ backoff: { initialMs: 0 } })],
   ["no check", policy({ check: null })],
   ["ready by notify", policy({}, { ready: "notify" })],
+  [
+    "notify with a watchdog, one failure",
+    policy({ check: { failures: 1 } }, { ready: "notify", watchdogMs: 1000 }),
+  ],
   ["legacy", policy({}, {}, true)],
   ["reload by restart", policy({ reload: "restart" })],
   ["reload by replace", policy({ reload: "replace" })],
@@ -219,9 +239,9 @@ function walk(from: JobStateName, event: InstanceEventType): Case[] {
   return cases;
 }
 
-test("the walk covers all 9 states and all 13 events", () => {
+test("the walk covers all 9 states and all 17 events", () => {
   assert.equal(JOB_STATES.length, 9);
-  assert.equal(INSTANCE_EVENT_TYPES.length, 13);
+  assert.equal(INSTANCE_EVENT_TYPES.length, 17);
   for (const s of JOB_STATES)
     assert.deepEqual(Object.keys(TABLE[s]).sort(), [...INSTANCE_EVENT_TYPES].sort());
 });
@@ -882,4 +902,44 @@ test("legacy: a failed check asks the loader how to stop", () => {
       (only(manual.effects, "kill")[0] as { ask: boolean }).ask,
     false,
   );
+});
+
+test("STATUS= is kept for the live process and cleared with the next one", () => {
+  const job = driver(policy(), model(live("running", NOW - 100)));
+  job.send({ type: "statusText", run: 3, text: "serving 12 clients" }, NOW);
+  assert.equal(job.model.statusText, "serving 12 clients");
+  job.send({ type: "statusText", run: 2, text: "stale" }, NOW);
+  assert.equal(job.model.statusText, "serving 12 clients", "a word from an old process is dropped");
+  job.send(restart, NOW);
+  job.send(exit(3, null, "SIGTERM"), NOW + 1);
+  assert.equal(job.model.statusText, null);
+});
+
+test("the watchdog: armed at READY=1, re-armed by each ping, a miss is a failed check", () => {
+  const p = policy({ check: { failures: 2 } }, { ready: "notify", watchdogMs: 1000 });
+  const job = driver(p);
+  job.send(start, 0);
+  job.send(spawned(1, 100), 0);
+  job.send({ type: "ready", run: 1 }, 50);
+  assert.deepEqual(only(job.effects, "timer"), [{ type: "timer", timer: "watchdog", run: 1, delayMs: 1000 }]);
+  job.send({ type: "watchdog", run: 1 }, 500);
+  assert.deepEqual(job.effects, [{ type: "timer", timer: "watchdog", run: 1, delayMs: 1000 }]);
+  job.send({ type: "watchdogTimeout", run: 1 }, 1500);
+  assert.equal(job.state.type === "running" && job.state.failures, 1);
+  assert.match(job.model.lastCheck?.message ?? "", /no WATCHDOG=1 within 1000 ms/);
+  assert.deepEqual(only(job.effects, "timer"), [{ type: "timer", timer: "watchdog", run: 1, delayMs: 1000 }]);
+  job.send({ type: "watchdogTimeout", run: 1 }, 2500);
+  assert.equal(job.state.type, "stopping", "two misses in a row with failures 2 restart it");
+});
+
+test("EXTEND_TIMEOUT_USEC: more time to be ready, or to stop", () => {
+  const p = policy({}, { ready: "notify", readyTimeoutMs: 1000 });
+  const job = driver(p);
+  job.send(start, 0);
+  job.send(spawned(1, 100), 0);
+  job.send({ type: "extendTimeout", run: 1, ms: 9000 }, 500);
+  assert.deepEqual(job.effects, [{ type: "timer", timer: "ready", run: 1, delayMs: 9000 }]);
+  job.send(stop, 600);
+  job.send({ type: "extendTimeout", run: 1, ms: 4000 }, 700);
+  assert.deepEqual(job.effects, [{ type: "extendKill", run: 1, ms: 4000 }]);
 });
