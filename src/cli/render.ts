@@ -58,6 +58,7 @@ export function renderTable(header: readonly string[], rows: ReadonlyArray<reado
 }
 
 const REASON_MAX = 32;
+const ERROR_MAX = 500;
 const CHECK_MAX = 40;
 
 /** The state, with the reason when there is one: `waiting (after db)`. */
@@ -145,11 +146,12 @@ export function renderLoaders(answer: LoadersJson): string {
     loader.dialect ?? "-",
     String(loader.restarts ?? 0),
     loader.jobs.length === 0 ? "-" : cell(loader.jobs.join(","), 40),
-    // The error now; else the last failure, which stays visible after a good hello (SPEC 2).
+    // The error now; else the last failure, which stays visible after a good hello (SPEC 2). The last column, so
+    // it is not cut short: a configuration file's error names its file and line after the loader's own words.
     loader.error !== null
-      ? cell(loader.error, 80)
+      ? cell(loader.error, ERROR_MAX)
       : loader.lastError
-        ? cell(`last: ${loader.lastError}`, 80)
+        ? cell(`last: ${loader.lastError}`, ERROR_MAX)
         : "-",
   ]);
   return renderTable(["PATH", "STATE", "PID", "DIALECT", "RESTARTS", "JOBS", "ERROR"], rows);

@@ -79,8 +79,11 @@ export class Supervisor {
 
   // ---- loaders ------------------------------------------------------------------------------------------
 
-  /** `argv` runs the loader when it is not `PATH godv1` (a built-in loader of a configuration file). */
-  addLoader(path: string, argv?: string[]): LoaderSlot {
+  /**
+   * `argv` runs the loader when it is not `PATH godv1` (a built-in loader of a configuration file), with `env`
+   * added to god's environment.
+   */
+  addLoader(path: string, argv?: string[], env?: Record<string, string>): LoaderSlot {
     const existing = this.loaders.get(path);
     if (existing) return existing;
     const slot = new LoaderSlot(
@@ -97,6 +100,7 @@ export class Supervisor {
         },
       },
       argv,
+      env,
     );
     this.loaders.set(path, slot);
     return slot;
