@@ -13,7 +13,8 @@ interface CommandEntry {
 
 export const COMMANDS = {
   run: {
-    synopsis: "run [--dir DIR]... [--loader PATH]... [--env NAME] [-d] [--http ADDR] [--http-token TOKEN]",
+    synopsis:
+      "run [--dir DIR]... [--loader PATH]... [--env NAME] [-d] [--http ADDR] [--http-token TOKEN] [--no-adopt]",
     summary: "run the daemon (in the foreground; -d in the background)",
     load: () => import("./commands/run.js"),
   },
@@ -99,9 +100,14 @@ export const COMMANDS = {
     load: () => import("./commands/startup.js"),
   },
   shutdown: {
-    synopsis: "shutdown",
-    summary: "stop every job in order, then the daemon",
+    synopsis: "shutdown [--leave-jobs]",
+    summary: "stop every job in order, then the daemon (--leave-jobs: only the daemon)",
     load: () => import("./commands/shutdown.js"),
+  },
+  upgrade: {
+    synopsis: "upgrade",
+    summary: "hand over to the installed god: every job keeps running and is adopted",
+    load: () => import("./commands/upgrade.js"),
   },
 } satisfies Record<string, CommandEntry>;
 

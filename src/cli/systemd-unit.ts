@@ -2,6 +2,8 @@
 // Quoting follows systemd.syntax(7): `%` starts a specifier and `$` a variable in Exec lines, so both are
 // doubled; a word with anything but plain path characters is double-quoted with C escapes.
 
+import { UPGRADE_EXIT_CODE } from "../protocol/errors.js";
+
 export interface UnitOptions {
   /** The node that runs god, resolved when the unit is written. */
   nodePath: string;
@@ -44,12 +46,21 @@ export function systemdUnit(options: UnitOptions): string {
     "[Service]",
     "Type=simple",
     `Environment=${environment("GOD_HOME", options.home)}`,
+    ...(options.adopt
+      ? [
+          "# Tells god that this unit starts it again after `god upgrade` (it then exits with 75).",
+          `Environment=${environment("GOD_UNIT", UNIT_NAME)}`,
+        ]
+      : []),
     ...(options.path === null ? [] : [`Environment=${environment("PATH", options.path)}`]),
     "# The node below was resolved when this unit was written; say so clearly if it has gone since.",
     `ExecStartPre=${["/bin/sh", "-c", check].map(execWord).join(" ")}`,
     `ExecStart=${run.map(execWord).join(" ")}`,
     "Restart=on-failure",
     "RestartSec=1",
+    "# `god upgrade`: the old god leaves its jobs running and exits with 75; the unit starts the new one.",
+    `SuccessExitStatus=${UPGRADE_EXIT_CODE}`,
+    `RestartForceExitStatus=${UPGRADE_EXIT_CODE}`,
     ...(options.adopt
       ? [
           "# Only god gets the stop signal (it stops the jobs itself); a god that dies leaves its jobs to the next.",

@@ -31,7 +31,11 @@ export const STARTING_CHECK_MS = 1000;
 /** How often a reload's candidate is checked: the old process serves until it is ready. */
 export const CANDIDATE_CHECK_MS = 250;
 
-export function policyOf(config: JobConfig, legacy: boolean): InstancePolicy {
+/**
+ * `socketsLost`: the job's listening sockets are held by an adopted process god could not take them from, so a
+ * new process cannot bind them beside it: a reload must stop the old one first (SPEC 13).
+ */
+export function policyOf(config: JobConfig, legacy: boolean, socketsLost = false): InstancePolicy {
   const check = config.check;
   const ready: ReadySource = config.ready === null ? "check" : config.ready === "notify" ? "notify" : "fd";
   const checkDeadlineMs = check ? check.graceMs + check.timeoutMs : 0;
@@ -48,7 +52,7 @@ export function policyOf(config: JobConfig, legacy: boolean): InstancePolicy {
         }
       : null,
     stop: config.stop,
-    reload: config.reload,
+    reload: socketsLost ? "restart" : config.reload,
     ready,
     readyTimeoutMs: config.readyTimeoutMs ?? (ready === "check" ? checkDeadlineMs : 60_000),
     watchdogMs: config.watchdogMs,

@@ -2,7 +2,7 @@
 // stable JSON shapes of protocol/control.ts. The control socket serves them; HTTP will serve the same table.
 
 import type { LogsService } from "../logs/logs-service.js";
-import type { ControlMethod, LoadersJson } from "../protocol/control.js";
+import type { ControlMethod, LoadersJson, UpgradeJson } from "../protocol/control.js";
 import { ErrorCode, GodError } from "../protocol/errors.js";
 import type { Handler } from "./control-server.js";
 import type { Supervisor } from "./supervisor.js";
@@ -10,7 +10,10 @@ import type { Supervisor } from "./supervisor.js";
 export interface HandlerDeps {
   supervisor: Supervisor;
   logs: LogsService;
-  shutdown: () => Promise<void>;
+  /** Stops every job and exits; with leaveJobs, exits at once leaving them running (SPEC 13). */
+  shutdown: (leaveJobs: boolean) => Promise<void>;
+  /** Says how god was started, then exits leaving every job running for the installed god (SPEC 13). */
+  upgrade: () => Promise<UpgradeJson>;
   reloadLoaders: () => Promise<LoadersJson>;
 }
 
@@ -92,10 +95,15 @@ export function controlHandlers(deps: HandlerDeps): Record<ControlMethod, Handle
       }
       return { records };
     },
-    shutdown: async () => {
-      await deps.shutdown();
+    shutdown: async (params) => {
+      const leave = record(params)["leaveJobs"];
+      if (leave !== undefined && typeof leave !== "boolean") {
+        throw new GodError(ErrorCode.InvalidParams, "params.leaveJobs: expected a boolean");
+      }
+      await deps.shutdown(leave === true);
       return {};
     },
+    upgrade: () => deps.upgrade(),
     scale: (params) => {
       const count = record(params)["count"];
       if (typeof count !== "string" && typeof count !== "number") {

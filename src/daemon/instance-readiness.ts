@@ -17,13 +17,15 @@ export interface Readiness {
   env: Record<string, string>;
   /** The fd the instance gets at stdio index `index` (ready by fd). */
   fd: { index: number; fd: number } | null;
+  /** The notify socket's path (recorded, so a later god binds it again), or null. */
+  path: string | null;
   /** Right after the spawn (also a failed one): god's copy of a pipe's write end goes. */
   afterSpawn(): void;
   /** The process is gone: nothing more is read. */
   close(): void;
 }
 
-const NONE: Readiness = { env: {}, fd: null, afterSpawn: () => {}, close: () => {} };
+const NONE: Readiness = { env: {}, fd: null, path: null, afterSpawn: () => {}, close: () => {} };
 
 /**
  * The channel of process `run` of instance `index` of `config`. Notify sockets live in `dir` (0700), named by
@@ -53,7 +55,13 @@ export async function openReadiness(
     });
     if ("error" in socket)
       return { error: `job "${config.name}" cannot get its notify socket: ${socket.error}` };
-    return { env: { NOTIFY_SOCKET: path }, fd: null, afterSpawn: () => {}, close: () => socket.close() };
+    return {
+      env: { NOTIFY_SOCKET: path },
+      fd: null,
+      path,
+      afterSpawn: () => {},
+      close: () => socket.close(),
+    };
   }
   // The pipe's FIFO lives in the system's temp dir for the moment it takes to open (as output pipes do).
   const pipe = await openReadyPipe();
@@ -61,6 +69,7 @@ export async function openReadiness(
   return {
     env: { GOD_READY_FD: String(ready.fd) },
     fd: { index: ready.fd, fd: pipe.writeFd },
+    path: null,
     afterSpawn: () => pipe.closeWriteEnd(),
     close: () => pipe.close(),
   };

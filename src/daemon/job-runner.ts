@@ -3,14 +3,15 @@
 // output pipes, the log, the state recorder), so spawning an instance never calls back into the supervisor;
 // the one call-back is `changed`, after a transition that changed something.
 
-import type { ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { Deps, Effect, InstanceEvent } from "../core/instance-events.js";
 import { awaitsSpawn, type InstanceModel, liveProc, procsOf } from "../core/instance-state.js";
 import { initialJob, type JobEvent, type JobModel, jobState, jobTransition } from "../core/job-model.js";
 import { type InstancePolicy, policyOf } from "../core/policy.js";
 import type { JobLog } from "../logs/job-log.js";
-import type { OutputPipe } from "../logs/output-pipe.js";
+import { type OutputPipe, reopenPipe } from "../logs/output-pipe.js";
+import type { ExitWatch } from "../process/exit-watch.js";
 import type { CheckVerdict, DialectName, LoaderDialect } from "../process/loader-dialect.js";
 import { runProbe } from "../process/probe.js";
 import { processStartTime } from "../process/proc-stat.js";
@@ -23,6 +24,7 @@ import type { JobConfig } from "../protocol/jobspec.js";
 import type { JobStateName } from "../protocol/states.js";
 import type { JobSockets } from "../sockets/job-sockets.js";
 import { openReadiness, type Readiness, type ReadinessMessage } from "./instance-readiness.js";
+import type { AdoptRecord, InstanceRecord } from "./state-file.js";
 
 /** The loader a job belongs to, as the runner sees it (a LoaderSlot). */
 export interface LoaderLink {
@@ -63,6 +65,8 @@ export interface LaunchPlan {
   usage: UsageOf;
   /** Where instances with `ready: "notify"` get their sockets (GOD_HOME/notify, 0700). */
   notifyDir: string;
+  /** Notices the end of adopted processes, which are not god's children. */
+  exitWatch: ExitWatch;
   changed(runner: JobRunner, change: RunnerChange): void;
 }
 
@@ -70,15 +74,22 @@ interface Live {
   index: number;
   run: number;
   pid: number;
-  child: ChildProcess;
   exited: Promise<void>;
   startTime: number | null;
+  spawnedAtMs: number;
   readiness: Readiness;
   /** The SIGKILL that ends a stop, once one was asked for. */
   killTimer: NodeJS.Timeout | null;
   /** Identities of the program's files when it was spawned: a later change of one is a deploy. */
   files: Map<string, string | null>;
+  /** The spec it was started with (a later god compares it with its loaders'). */
+  spec: AdoptRecord["spec"];
+  /** Its output FIFOs on disk (empty for Node's own pipes), for a later god to read on. */
+  pipes: string[];
 }
+
+/** How a process ended: its exit code or signal (both null when unknown, for an adopted one). */
+type Ended = { code: number | null; signal: string | null };
 
 const key = (index: number, run: number) => `${index}:${run}`;
 
@@ -97,7 +108,7 @@ export class JobRunner {
   constructor(config: JobConfig, plan: LaunchPlan) {
     this.config = config;
     this.plan = plan;
-    this.policy = policyOf(config, plan.loader.dialectName === "legacy");
+    this.policy = policyOf(config, plan.loader.dialectName === "legacy", plan.sockets.lost !== null);
     this.model = initialJob(desiredOf(config));
   }
 
@@ -121,14 +132,23 @@ export class JobRunner {
   update(config: JobConfig, deps: Deps): void {
     const before = desiredOf(this.config);
     this.config = config;
-    this.policy = policyOf(config, this.plan.loader.dialectName === "legacy");
+    this.refreshPolicy();
     this.plan.log.setConfig(config.logs);
     const desired = desiredOf(config);
     if (desired !== before && desired !== this.model.desired)
       this.dispatch({ type: "scale", count: desired, deps });
   }
 
-  /** Every live process with its group, for state.json and metrics. */
+  /** The policy again from the spec, the loader's dialect and whether the job's sockets are held. */
+  refreshPolicy(): void {
+    this.policy = policyOf(
+      this.config,
+      this.plan.loader.dialectName === "legacy",
+      this.plan.sockets.lost !== null,
+    );
+  }
+
+  /** Every live process with its group, for metrics. */
   instances(): Array<{
     pid: number;
     pgid: number;
@@ -145,12 +165,151 @@ export class JobRunner {
     }));
   }
 
+  /** Every live process as state.json records it (SPEC 9, 13): enough to stop it, or to adopt it. */
+  records(): InstanceRecord[] {
+    return [...this.lives.values()].map((l) => {
+      const inst = this.model.instances[l.index];
+      const proc = inst ? liveProc(inst.state) : null;
+      const ready =
+        proc?.run === l.run && (inst?.state.type === "running" || inst?.state.type === "degraded");
+      return {
+        job: this.name,
+        pid: l.pid,
+        pgid: l.pid,
+        startTime: l.startTime ?? 0,
+        stopSignal: this.config.stop.signal,
+        stopTimeoutMs: this.config.stop.timeoutMs,
+        adopt: {
+          loader: this.plan.loader.path,
+          index: l.index,
+          run: l.run,
+          spawnedAtMs: l.spawnedAtMs,
+          ready,
+          pipes: l.pipes,
+          readyPipe: null,
+          notify: this.config.ready === "notify" ? l.readiness.path : null,
+          spec: l.spec,
+          files: [...l.files],
+        },
+      };
+    });
+  }
+
+  /**
+   * Takes over a process a previous god started and left running (SPEC 13): its end is watched through /proc,
+   * its readiness channel opened again, and the table told it lives (ready or starting, as that god last knew).
+   */
+  adopt(record: InstanceRecord & { adopt: AdoptRecord }): void {
+    const { index, run, pipes, spec, files } = record.adopt;
+    // A notify socket is bound again at its path (the instance keeps sending there); a ready fd's pipe is not
+    // kept across gods, so an instance adopted before it said ready is heard only by its checks or timeout.
+    const readiness = this.config.ready === "notify" ? new LateReadiness() : NO_READINESS;
+    const ended = this.plan.exitWatch.watch(record.pid, record.startTime);
+    const knownFiles = new Map(files);
+    this.track(
+      index,
+      run,
+      record.pid,
+      record.startTime,
+      record.adopt.spawnedAtMs,
+      ended,
+      readiness,
+      knownFiles,
+      spec,
+      pipes,
+    );
+    const event = {
+      type: "adopt" as const,
+      cmd: this.model.cmd,
+      run,
+      pid: record.pid,
+      spawnedAtMs: record.adopt.spawnedAtMs,
+      ready: record.adopt.ready,
+    };
+    this.dispatch({ type: "instance", index, event });
+    this.readOn(index, record.pid, pipes);
+    if (readiness instanceof LateReadiness) {
+      void openReadiness(this.config, index, run, this.plan.notifyDir, (message) =>
+        this.readinessMessage(index, run, message),
+      ).then((opened) => {
+        if ("error" in opened) {
+          this.plan.godLog.write(
+            "warn",
+            `job ${this.label(index)}: ${opened.error}; its readiness is not heard`,
+            {
+              job: this.name,
+            },
+          );
+        } else readiness.fill(opened);
+      });
+    }
+  }
+
+  /** An adopted process's output, read on from its FIFOs where the previous god stopped (nothing is lost). */
+  private readOn(index: number, pid: number, paths: string[]): void {
+    const [out, err] = paths.map((path) => reopenPipe(path));
+    if (!out || (paths.length > 1 && !err)) {
+      if (paths.length > 0)
+        this.plan.godLog.write(
+          "warn",
+          `job ${this.label(index)}: the output of adopted pid ${pid} cannot be read again`,
+          {
+            job: this.name,
+          },
+        );
+      return;
+    }
+    const label = this.model.desired > 1 || index > 0 ? index : null;
+    void this.plan.log.attach(pid, { out, err: err ?? null }, label).then(() => removeFiles(paths));
+  }
+
+  /** A live process, from its spawn or its adoption to its end (which becomes the table's exit event). */
+  private track(
+    index: number,
+    run: number,
+    pid: number,
+    startTime: number | null,
+    spawnedAtMs: number,
+    ended: Promise<Ended>,
+    readiness: Readiness,
+    files: Map<string, string | null>,
+    spec: AdoptRecord["spec"],
+    pipes: string[],
+  ): void {
+    const exited = ended.then(({ code, signal }) => {
+      // The group lives as long as its leader: whatever the instance left behind goes with it.
+      signalGroup(pid, "SIGKILL");
+      const live = this.lives.get(key(index, run));
+      if (live?.killTimer) clearTimeout(live.killTimer);
+      readiness.close();
+      this.lives.delete(key(index, run));
+      this.plan.recorder.saveSoon();
+      this.plan.loader.dialect?.exited(this.name, code);
+      this.dispatch({ type: "instance", index, event: { type: "exit", run, code, signal } });
+    });
+    this.lives.set(key(index, run), {
+      index,
+      run,
+      pid,
+      exited,
+      startTime,
+      spawnedAtMs,
+      readiness,
+      killTimer: null,
+      files,
+      spec,
+      pipes,
+    });
+  }
+
   dispatch(event: JobEvent): void {
     const before = this.model;
     const out = jobTransition(before, event, this.policy, Date.now());
     this.model = out.model;
     for (const { index, effect } of out.effects) this.apply(index, effect);
     if (out.changed.length > 0) {
+      // state.json says which processes are ready (a later god adopts them as such): kept current.
+      this.plan.recorder.saveSoon();
       const change: RunnerChange = {
         before: jobState(before),
         instances: out.changed.map((index) => {
@@ -398,38 +557,29 @@ export class JobRunner {
       return failed(result.message);
     }
     const { child, pid } = result;
-    const exited = new Promise<void>((resolve) => {
-      child.once("exit", (code, signal) => {
-        // The group lives as long as its leader: whatever the instance left behind goes with it.
-        signalGroup(pid, "SIGKILL");
-        const live = this.lives.get(key(index, run));
-        if (live?.killTimer) clearTimeout(live.killTimer);
-        readiness.close();
-        this.lives.delete(key(index, run));
-        this.plan.recorder.saveSoon();
-        resolve();
-        this.plan.loader.dialect?.exited(this.name, code);
-        this.dispatch({ type: "instance", index, event: { type: "exit", run, code, signal } });
-      });
-    });
+    const ended = new Promise<Ended>((resolve) =>
+      child.once("exit", (code, signal) => resolve({ code, signal })),
+    );
     const files = identitiesOf(programFiles(config.exec, config.env, config.cwd));
-    this.lives.set(key(index, run), {
+    const spec = { exec: config.exec, env: config.env, cwd: config.cwd, listen: config.listen };
+    this.track(
       index,
       run,
       pid,
-      child,
-      exited,
-      startTime: processStartTime(pid),
-      files,
+      processStartTime(pid),
+      Date.now(),
+      ended,
       readiness,
-      killTimer: null,
-    });
+      files,
+      spec,
+      pipePaths(pipes),
+    );
     const streams = out
       ? { out: out.readable, err: merge ? null : (err?.readable ?? null) }
       : { out: child.stdout!, err: child.stderr };
-    // Lines name the instance when the job runs several (`backend.2[pid]`).
+    // Lines name the instance when the job runs several (`backend.2[pid]`). Kept FIFOs go once read to the end.
     const label = this.model.desired > 1 || index > 0 ? index : null;
-    void this.plan.log.attach(pid, streams, label);
+    void this.plan.log.attach(pid, streams, label).then(() => removeFiles(pipePaths(pipes)));
     const problem = this.plan.recorder.saveNow();
     if (problem !== null) {
       // Never run what the next god could not find: the process goes at once.
@@ -519,6 +669,38 @@ export class JobRunner {
   private label(index: number): string {
     return this.model.desired > 1 || index > 0 ? `${this.name}:${index}` : this.name;
   }
+}
+
+const NO_READINESS: Readiness = { env: {}, fd: null, path: null, afterSpawn: () => {}, close: () => {} };
+
+/** An adopted instance's notify socket, opened after the adoption (binding it is asynchronous). */
+class LateReadiness implements Readiness {
+  env: Record<string, string> = {};
+  fd = null;
+  path: string | null = null;
+  private channel: Readiness | null = null;
+  private closed = false;
+  fill(channel: Readiness): void {
+    if (this.closed) channel.close();
+    else {
+      this.channel = channel;
+      this.path = channel.path;
+    }
+  }
+  afterSpawn(): void {}
+  close(): void {
+    this.closed = true;
+    this.channel?.close();
+  }
+}
+
+function removeFiles(paths: string[]): void {
+  for (const path of paths) rmSync(path, { force: true });
+}
+
+/** The FIFO files of an instance's output pipes (none for Node's own pipes). */
+function pipePaths(pipes: OutputPipe[] | null): string[] {
+  return (pipes ?? []).map((p) => p.path).filter((p): p is string => p !== null && p !== undefined);
 }
 
 /** What an instance says on its readiness channel that moves its table, as the event. */

@@ -3,6 +3,7 @@
 // one costs a `mkfifo` process; a crashed job must not wait for that, so a few are kept ready and the pool
 // is refilled in the background.
 
+import { rmSync } from "node:fs";
 import { createPipes, type OutputPipe } from "../logs/output-pipe.js";
 
 export class PipePool {
@@ -10,17 +11,20 @@ export class PipePool {
   private refilling: Promise<void> | null = null;
   private readonly spare: number;
   private readonly dir: string | undefined;
+  /** FIFOs kept on disk in `dir` while their instance runs (SPEC 13), not unlinked at once. */
+  private readonly keep: boolean;
   private closed = false;
 
-  constructor(spare = 6, dir?: string) {
+  constructor(spare = 6, dir?: string, keep = false) {
     this.spare = spare;
     this.dir = dir;
+    this.keep = keep;
   }
 
   /** `count` pipes, from the ready ones when there are enough. */
   async take(count: number): Promise<OutputPipe[]> {
     if (this.ready.length < count) {
-      const made = await createPipes(count, this.dir);
+      const made = await createPipes(count, this.dir, this.keep);
       this.refill();
       return made;
     }
@@ -34,17 +38,19 @@ export class PipePool {
     for (const pipe of this.ready.splice(0)) {
       pipe.closeWriteEnd();
       pipe.readable.destroy();
+      if (pipe.path) rmSync(pipe.path, { force: true });
     }
   }
 
   private refill(): void {
     if (this.refilling || this.closed || this.ready.length >= this.spare) return;
-    this.refilling = createPipes(this.spare - this.ready.length, this.dir)
+    this.refilling = createPipes(this.spare - this.ready.length, this.dir, this.keep)
       .then((pipes) => {
         if (this.closed) {
           for (const pipe of pipes) {
             pipe.closeWriteEnd();
             pipe.readable.destroy();
+            if (pipe.path) rmSync(pipe.path, { force: true });
           }
         } else this.ready.push(...pipes);
       })

@@ -1,23 +1,26 @@
 // `god run`: the composition root. Takes the home's lock, stops what a crashed predecessor left behind, opens
 // the control socket, starts the loaders, watches their directories, and turns signals into actions.
 
-import { existsSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ConfigKind } from "../config/config-job.js";
 import { configFileKind, configLoaderKind } from "../config/config-kind.js";
 import { configLoaderCommand } from "../config/loader-command.js";
 import { GodLog } from "../logs/god-log.js";
 import { LogsService } from "../logs/logs-service.js";
+import { ExitWatch } from "../process/exit-watch.js";
 import { groupUsage, selfUsage } from "../process/group-usage.js";
-import { processStartTime } from "../process/proc-stat.js";
-import { GodError } from "../protocol/errors.js";
+import { readProcStat } from "../process/proc-stat.js";
+import type { UpgradeJson } from "../protocol/control.js";
+import { ErrorCode, GodError, UPGRADE_EXIT_CODE } from "../protocol/errors.js";
 import type { JobConfig } from "../protocol/jobspec.js";
+import { Adoption } from "./adoption.js";
 import { controlHandlers } from "./control-handlers.js";
 import { listenControl, socketAnswers } from "./control-server.js";
 import { ensureHome, homePaths, releaseLock, takeLock } from "./home.js";
 import { loaderIdentity, scanDir, watchDir } from "./loader-dir.js";
 import { PipePool } from "./pipe-pool.js";
-import { type InstanceRecord, readState, stopSurvivors, survivors, writeState } from "./state-file.js";
+import { type InstanceRecord, readState, type Survivor, stopSurvivors, survivors } from "./state-file.js";
 import { StateRecorder } from "./state-recorder.js";
 import { Supervisor } from "./supervisor.js";
 
@@ -32,10 +35,18 @@ export interface RunOptions {
   httpToken: string | null;
   /** Called once the control socket (and HTTP) answer, before any loader starts (`god run -d` waits for it). */
   ready?: () => void;
+  /** Adopt what a previous god left running (SPEC 13); false: stop it before starting anything. */
+  adopt?: boolean;
 }
+
+/** Set by the unit `god startup` writes: god runs under systemd, which starts it again after an upgrade. */
+export const UNIT_VARIABLE = "GOD_UNIT";
 
 export async function runDaemon(options: RunOptions): Promise<number> {
   const paths = homePaths(resolve(options.home));
+  // Read once and removed: jobs do not inherit it.
+  const underSystemd = (process.env[UNIT_VARIABLE] ?? "") !== "";
+  delete process.env[UNIT_VARIABLE];
   // Loaded only with --http, so a god without it pays nothing; a refused address stops god before it binds.
   const http = options.http === null ? null : await import("../http/server.js");
   const httpProblem = options.http === null ? null : http?.httpStartProblem(options.http, options.httpToken);
@@ -77,46 +88,46 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     return 1;
   }
   const found = survivors(state);
-  if (found.length > 0) {
-    log.warn(
-      `found ${found.length} instance(s) left by a god that crashed; stopping them before starting anything`,
+  const adopting = options.adopt !== false;
+  const adoption = adopting ? new Adoption(found, leaderAlive) : null;
+  const stopNow = adoption ? adoption.rest : found;
+  if (adoption && adoption.size > 0) {
+    log.info(
+      `found ${adoption.size} process(es) left running by the previous god; adopting them as their loaders declare them`,
       {
-        survivors: found.map((s) => ({ job: s.record.job, pid: s.record.pid, processes: s.processes })),
+        survivors: found.map((s) => ({ job: s.record.job, pid: s.record.pid })),
       },
     );
-    const outcomes = await stopSurvivors(found);
-    const left = outcomes.filter((o) => o.outcome === "left");
-    if (left.length === 0) log.info("the survivors are stopped", { survivors: outcomes });
-    else
-      log.error(
-        `could not stop ${left.map((o) => `${o.job} (pid ${o.pid})`).join(", ")}; stop them by hand`,
-        {},
-      );
   }
-  writeState(paths.state, []);
-
+  if (stopNow.length > 0) {
+    const why = adopting
+      ? "they cannot be adopted (no adoption record, or their leader is gone)"
+      : "--no-adopt";
+    log.warn(
+      `found ${stopNow.length} instance(s) left by a god that crashed; stopping them before starting anything`,
+      {
+        survivors: stopNow.map((s) => ({ job: s.record.job, pid: s.record.pid, processes: s.processes })),
+        reason: why,
+      },
+    );
+    await stopAndLog(stopNow, log);
+  }
   const logs = new LogsService({
     dir: paths.logs,
     onError: (job, error) =>
       log.error(`the log of job ${job} could not be written: ${error.message}`, { job }),
   });
-  const pipePool = new PipePool();
-  const records = (): InstanceRecord[] => {
-    const out: InstanceRecord[] = [];
-    for (const runner of supervisor.jobs.values()) {
-      for (const live of runner.instances()) {
-        out.push({
-          job: runner.name,
-          pid: live.pid,
-          pgid: live.pgid,
-          startTime: live.startTime ?? processStartTime(live.pid) ?? 0,
-          stopSignal: runner.config.stop.signal,
-          stopTimeoutMs: runner.config.stop.timeoutMs,
-        });
-      }
-    }
-    return out;
-  };
+  // Output FIFOs live in GOD_HOME/pipes while their instance runs, so the next god can read on (SPEC 13); the
+  // ones no survivor uses (their god died and so did their instance) are removed.
+  const pipesDir = join(paths.home, "pipes");
+  mkdirSync(pipesDir, { recursive: true, mode: 0o700 });
+  removeUnusedPipes(pipesDir, adoption?.pending() ?? []);
+  const pipePool = new PipePool(undefined, pipesDir, true);
+  // What runs, and what waits to be adopted: a god that dies before adopting must leave it recorded.
+  const records = (): InstanceRecord[] => [
+    ...[...supervisor.jobs.values()].flatMap((runner) => runner.records()),
+    ...(adoption?.pending() ?? []),
+  ];
   const recorder = new StateRecorder(paths.state, records, (message) => log.error(message, {}));
   const supervisor: Supervisor = new Supervisor({
     log,
@@ -129,11 +140,21 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     reloadLoaders: () => void reloadAll(),
     usage: () => null,
     notifyDir: join(paths.home, "notify"),
+    exitWatch: new ExitWatch(),
+    adoption,
+    stopUnwanted: (records, why) => {
+      log.info(`stopping ${records.length} process(es) of the previous god: ${why}`, {
+        pids: records.map((r) => r.pid),
+      });
+      void stopAndLog(survivors(records), log);
+    },
   });
   const saveState = () => {
     const problem = recorder.saveNow();
     if (problem !== null) log.error(problem, {});
   };
+  // The survivors waiting to be adopted stay recorded (and the stopped ones leave the file).
+  saveState();
 
   let exitCode: number | null = null;
   let finish: (code: number) => void = () => {};
@@ -151,6 +172,39 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     });
     return stopping;
   };
+  /** god goes, its jobs stay (an upgrade, SPEC 13): loaders stopped, state recorded, the next god adopts. */
+  const leave = (why: string, code = 0): Promise<void> => {
+    if (stopping) return stopping;
+    log.info(`exiting (${why}): every job keeps running for the next god to adopt`, {});
+    stopping = supervisor.leave().then(() => {
+      log.info("god exits; its jobs keep running", {});
+      exit(code);
+    });
+    return stopping;
+  };
+  // `god upgrade`: how this god was started (the new one is started the same way), then leave. Under systemd
+  // the unit starts the new god when this one exits with UPGRADE_EXIT_CODE (RestartForceExitStatus).
+  const upgrade = async (): Promise<UpgradeJson> => {
+    if (!adopting) {
+      throw new GodError(
+        ErrorCode.InvalidState,
+        "this god runs with --no-adopt, so the next one would stop every job; use `god shutdown`, then `god run` again",
+      );
+    }
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+    const answer: UpgradeJson = {
+      pid: process.pid,
+      version: godVersion(),
+      argv: process.argv.slice(2),
+      cwd: process.cwd(),
+      env,
+      service: underSystemd,
+      instances: records().length,
+    };
+    await leave("god upgrade", underSystemd ? UPGRADE_EXIT_CODE : 0);
+    return answer;
+  };
   const exit = (code: number) => {
     if (exitCode !== null) return;
     exitCode = code;
@@ -161,15 +215,19 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     finish(code);
   };
 
+  // A bug in god is not an outage (SPEC 9): its stack is logged and god exits non-zero, leaving every job
+  // running and recorded for the next god to adopt (a supervisor such as systemd starts it again).
   const fatal = (kind: string, error: unknown) => {
     const err = error instanceof Error ? error : new Error(String(error));
-    log.fatal(`god's own ${kind}: ${err.message}; stopping every job and exiting`, {
+    log.fatal(`god's own ${kind}: ${err.message}; god exits and leaves every job running for the next god`, {
       err: { message: err.message, stack: err.stack },
     });
+    // Loaders hold nothing of value and the next god starts its own: they go (one that ignores the end of its
+    // stdin would linger).
     try {
-      supervisor.killAll();
+      supervisor.killLoaders();
     } catch (killError) {
-      log.fatal(`could not kill every process group: ${(killError as Error).message}`, {});
+      log.fatal(`could not stop the loaders: ${(killError as Error).message}`, {});
     }
     exit(70);
   };
@@ -193,7 +251,8 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     handlers = controlHandlers({
       supervisor,
       logs,
-      shutdown: () => shutdown("god shutdown"),
+      shutdown: (leaveJobs) => (leaveJobs ? leave("god shutdown --leave-jobs") : shutdown("god shutdown")),
+      upgrade,
       reloadLoaders: () => reloadAll(),
     });
     server = await listenControl(paths.socket, handlers);
@@ -314,8 +373,57 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     }
   }
 
+  // The previous god's processes whose loader file is no longer here have nobody to declare them.
+  const orphans = adoption?.withoutLoader(new Set(supervisor.loaders.keys())) ?? [];
+  if (orphans.length > 0) {
+    log.info(`stopping ${orphans.length} process(es) of the previous god: their loader is gone`, {
+      pids: orphans.map((r) => r.pid),
+    });
+    void stopAndLog(survivors(orphans), log);
+  }
+
   const code = await finished;
   // Control connections (a `god logs -f`, say) and child pipes would keep the loop alive: god is done.
   setImmediate(() => process.exit(code));
   return code;
+}
+
+/** This package's version, for `god upgrade`'s report. dist/src/daemon/run.js -> the package root. */
+function godVersion(): string {
+  try {
+    const json = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
+      version?: unknown;
+    };
+    return typeof json.version === "string" ? json.version : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The recorded leader of a survivor is alive, and is the process recorded (same start time, not a zombie). */
+function leaderAlive(s: Survivor): boolean {
+  const stat = readProcStat(s.record.pid);
+  return stat !== null && stat.startTime === s.record.startTime && stat.state !== "Z";
+}
+
+/** Stops survivors as god stops its own jobs, and says how it went. */
+async function stopAndLog(found: Survivor[], log: GodLog): Promise<void> {
+  if (found.length === 0) return;
+  const outcomes = await stopSurvivors(found);
+  const left = outcomes.filter((o) => o.outcome === "left");
+  if (left.length === 0) log.info("the survivors are stopped", { survivors: outcomes });
+  else
+    log.error(
+      `could not stop ${left.map((o) => `${o.job} (pid ${o.pid})`).join(", ")}; stop them by hand`,
+      {},
+    );
+}
+
+/** FIFOs of GOD_HOME/pipes that no waiting survivor writes to: left by a god that died, and by their instances. */
+function removeUnusedPipes(dir: string, waiting: InstanceRecord[]): void {
+  const used = new Set(waiting.flatMap((r) => r.adopt?.pipes ?? []));
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (!used.has(path)) rmSync(path, { force: true });
+  }
 }

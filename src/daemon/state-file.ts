@@ -26,6 +26,8 @@ export interface InstanceRecord {
 }
 
 export interface AdoptRecord {
+  /** The loader that declared the job, which the next god waits for before it decides. */
+  loader: string;
   index: number;
   run: number;
   spawnedAtMs: number;
@@ -137,6 +139,7 @@ function adoptRecord(value: unknown): AdoptRecord | null {
     (a["index"] as number) >= 0 &&
     Number.isInteger(a["run"]) &&
     (a["run"] as number) >= 1 &&
+    typeof a["loader"] === "string" &&
     typeof a["spawnedAtMs"] === "number" &&
     typeof a["ready"] === "boolean" &&
     isStrings(a["pipes"]) &&

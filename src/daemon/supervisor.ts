@@ -12,6 +12,7 @@ import { replaceReason } from "../core/redeploy.js";
 import type { GodLog } from "../logs/god-log.js";
 import type { JobLog } from "../logs/job-log.js";
 import type { OutputPipe } from "../logs/output-pipe.js";
+import type { ExitWatch } from "../process/exit-watch.js";
 import { LegacyDialect, type Words } from "../process/legacy-dialect.js";
 import type { AcceptedHello } from "../process/loader-connection.js";
 import type {
@@ -27,8 +28,10 @@ import type { JobEventParams } from "../protocol/job-event.js";
 import type { JobConfig } from "../protocol/jobspec.js";
 import { JobSockets } from "../sockets/job-sockets.js";
 import { notifyAvailable } from "../sockets/notify-socket.js";
+import type { Adoption } from "./adoption.js";
 import { type InstanceRecorder, JobRunner, type RunnerChange, type UsageOf } from "./job-runner.js";
 import { LoaderSlot } from "./loader-slot.js";
+import type { InstanceRecord } from "./state-file.js";
 
 export type { SupervisorChange } from "../protocol/control.js";
 
@@ -44,6 +47,12 @@ export interface SupervisorOptions {
   usage: UsageOf;
   /** GOD_HOME/notify: the instances' notify sockets (SPEC 11). */
   notifyDir: string;
+  /** Notices the end of adopted processes. */
+  exitWatch: ExitWatch;
+  /** What the previous god left running, to adopt as loaders declare its jobs (null with --no-adopt). */
+  adoption: Adoption | null;
+  /** Stops survivors nobody adopts (their loader said hello without them, or is gone). */
+  stopUnwanted: (records: InstanceRecord[], why: string) => void;
 }
 
 /** How long a command waits for its outcome, past the job's own stop timeout and check grace. */
@@ -181,6 +190,10 @@ export class Supervisor {
       const config = accepted.get(name);
       if (config) this.upsertJob(slot, config);
     }
+    // The previous god's processes of this loader whose job it no longer declares are not adopted.
+    const unwanted = this.options.adoption?.unclaimedOf(slot.path) ?? [];
+    if (unwanted.length > 0)
+      this.options.stopUnwanted(unwanted, `loader ${slot.path} no longer declares their job`);
     slot.error = errors.length > 0 ? errors.join("; ") : null;
     for (const error of errors) this.log.error(`loader ${slot.path}: ${error}`, { loader: slot.path });
     const names = [...accepted.keys(), ...kept].sort();
@@ -207,10 +220,12 @@ export class Supervisor {
         godLog: this.log,
         usage: this.options.usage,
         notifyDir: this.options.notifyDir,
+        exitWatch: this.options.exitWatch,
         changed: (r, change) => this.jobChanged(r, change),
       });
       this.jobs.set(config.name, runner);
       this.log.info(`job ${config.name} declared`, { job: config.name, loader: slot.path });
+      this.adoptInto(runner);
       this.emit({ type: "job", job: runner.toJson() });
       if (config.auto && !this.shuttingDown) this.command(runner, "start", null, "auto");
       return;
@@ -223,6 +238,44 @@ export class Supervisor {
       this.log.info(`job ${config.name}: ${why}; replacing it (${config.reload})`, { job: config.name });
       this.command(existing, "reload", null, why);
     }
+  }
+
+  /**
+   * A new job whose processes the previous god left running (SPEC 13): they become its instances, its sockets
+   * are taken back from them, and if the loaders changed its spec meanwhile it is reloaded by its policy.
+   */
+  private adoptInto(runner: JobRunner): void {
+    const survivors = this.options.adoption?.claim(runner.name) ?? [];
+    if (survivors.length === 0) return;
+    const config = runner.config;
+    for (const record of survivors) runner.adopt(record);
+    const pids = survivors.map((r) => r.pid);
+    this.log.info(
+      `job ${runner.name}: adopted ${pids.length} process(es) of the previous god (pid ${pids.join(", ")})`,
+      {
+        job: runner.name,
+        pids,
+      },
+    );
+    const extra = survivors.some((r) => r.adopt.index >= runner.model.desired);
+    if (extra) runner.dispatch({ type: "scale", count: runner.model.desired, deps: this.deps(runner) });
+    const before = { ...config, ...survivors[0]!.adopt.spec };
+    const why = replaceReason(before, config, runner.deployedFile(config));
+    void runner.sockets.recover(survivors[0]!.pid, survivors[0]!.adopt.spec.listen).then((lost) => {
+      if (lost !== null) {
+        this.log.warn(
+          `job ${runner.name}: its listening sockets could not be taken back from pid ${survivors[0]!.pid} (${lost}); its next reload stops the old process before the new one starts`,
+          { job: runner.name },
+        );
+        runner.refreshPolicy();
+      }
+      if (why !== null && !this.shuttingDown && this.jobs.get(runner.name) === runner) {
+        this.log.info(`job ${runner.name}: ${why}; replacing its adopted processes (${config.reload})`, {
+          job: runner.name,
+        });
+        this.command(runner, "reload", null, why);
+      }
+    });
   }
 
   private async removeJob(name: string, why: string): Promise<void> {
@@ -499,6 +552,26 @@ export class Supervisor {
     await Promise.all(all.map((r) => r.waitFor(settled, SETTLE_MARGIN_MS)));
     for (const r of all) r.killNow();
     await Promise.all(all.map((r) => r.allExited()));
+  }
+
+  /**
+   * god leaves, its jobs stay (`god shutdown --leave-jobs`, an upgrade): no new process is started from now on,
+   * the loaders are stopped, and every job keeps running, recorded in state.json for the next god to adopt.
+   */
+  async leave(): Promise<void> {
+    this.shuttingDown = true;
+    for (const r of this.jobs.values()) r.clearTimers();
+    await Promise.all([...this.loaders.values()].map((s) => s.remove()));
+  }
+
+  /** SIGKILL to every loader now; jobs are left alone (god's own crash, SPEC 9). */
+  killLoaders(): void {
+    this.shuttingDown = true;
+    for (const r of this.jobs.values()) r.clearTimers();
+    for (const s of this.loaders.values()) {
+      s.kill();
+      void s.remove();
+    }
   }
 
   /** Second signal: SIGKILL every group and every loader now. */

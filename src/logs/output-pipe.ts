@@ -31,6 +31,8 @@ let sharedReadBuffer: Buffer | null = null;
 export interface OutputPipe {
   /** Give to the child as fd 1 and/or fd 2. */
   writeFd: number;
+  /** The FIFO's path when it stays on disk (so a later god can read on), else null. */
+  path?: string | null;
   /** god's end. Pass it to JobLog.attach. */
   readable: Readable;
   /** Call right after spawn (and after a failed spawn): the readable ends once the child's copies close. */
@@ -120,10 +122,14 @@ let mkfifoMissing = false;
  * keeps the exact order of the child's writes; otherwise one pipe for stdout and one for stderr.
  * `dir` holds the FIFOs for a moment (default: the system temp dir).
  */
-export async function createPipes(count: number, dir: string = tmpdir()): Promise<OutputPipe[]> {
+export async function createPipes(
+  count: number,
+  dir: string = tmpdir(),
+  keep = false,
+): Promise<OutputPipe[]> {
   if (!mkfifoMissing) {
     try {
-      return await fifoPipes(count, dir);
+      return await (keep ? keptFifoPipes(count, dir) : fifoPipes(count, dir));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       mkfifoMissing = true;
@@ -152,6 +158,33 @@ async function fifoPipes(count: number, dir: string): Promise<OutputPipe[]> {
     });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * FIFOs that stay on disk in `dir` (GOD_HOME/pipes) for as long as their instance runs, so that a later god can
+ * open them again and read on (SPEC 13). The instance's end is opened read-write: a reader always exists, so
+ * the instance never gets SIGPIPE when god is gone; its writes wait in the pipe, and block once it is full.
+ */
+async function keptFifoPipes(count: number, dir: string): Promise<OutputPipe[]> {
+  const stamp = `${process.pid}-${Date.now().toString(36)}-${(fifoSerial++).toString(36)}`;
+  const paths = Array.from({ length: count }, (_, i) => join(dir, `${stamp}-${i}`));
+  await makeFifos(paths);
+  return paths.map((path) => {
+    const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writeFd = openSync(path, constants.O_RDWR);
+    return { writeFd, path, readable: new PipeReadable(readFd), closeWriteEnd: closeOnce(writeFd) };
+  });
+}
+
+let fifoSerial = 0;
+
+/** The read end of a kept FIFO, opened again by a later god (an adopted instance's output). */
+export function reopenPipe(path: string): PipeReadable | null {
+  try {
+    return new PipeReadable(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
+  } catch {
+    return null;
   }
 }
 

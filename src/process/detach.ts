@@ -21,7 +21,7 @@ export type DetachOutcome =
 export function startDetached(
   command: string,
   args: string[],
-  options: { stderrFile: string; timeoutMs: number },
+  options: { stderrFile: string; timeoutMs: number; env?: NodeJS.ProcessEnv; cwd?: string },
 ): Promise<DetachOutcome> {
   let stderr: number;
   try {
@@ -36,7 +36,8 @@ export function startDetached(
     const child = spawn(command, args, {
       detached: true,
       stdio: ["ignore", "ignore", stderr, "pipe"],
-      env: { ...process.env, [READY_FD_VARIABLE]: String(READY_FD) },
+      env: { ...(options.env ?? process.env), [READY_FD_VARIABLE]: String(READY_FD) },
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     });
     closeSync(stderr);
     const pipe = child.stdio[READY_FD];

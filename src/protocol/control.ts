@@ -14,6 +14,7 @@ export const CONTROL_METHODS = [
   "reload-loaders",
   "logs",
   "shutdown",
+  "upgrade",
   "scale",
   "events",
 ] as const;
@@ -102,6 +103,23 @@ export interface LoaderJson {
 
 export interface LoadersJson {
   loaders: LoaderJson[];
+}
+
+/**
+ * The answer of `upgrade` (SPEC 13): how the god that is leaving was started, so that the installed god can be
+ * started the same way; it exits right after, leaving every job running for the new one to adopt.
+ */
+export interface UpgradeJson {
+  pid: number;
+  version: string;
+  /** Its arguments after main.js (`run --dir ...`), its working directory and its environment. */
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** Run by systemd (INVOCATION_ID): it exits with UPGRADE_EXIT_CODE and its unit starts the new god. */
+  service: boolean;
+  /** Instances left running for the new god. */
+  instances: number;
 }
 
 /** Params of start, stop, restart, reload and check. */

@@ -19,6 +19,12 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/**
+ * The exit code of a god under systemd that leaves for `god upgrade` (EX_TEMPFAIL): its unit counts it a success
+ * and starts god again at once (SuccessExitStatus and RestartForceExitStatus), and the new god adopts the jobs.
+ */
+export const UPGRADE_EXIT_CODE = 75;
+
 export const errorCodeMeaning: Record<ErrorCode, string> = {
   [-32700]: "parse error: the line is not JSON",
   [-32600]: "invalid request: the JSON is not a JSON-RPC 2.0 message",

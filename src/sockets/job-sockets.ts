@@ -2,6 +2,8 @@
 // rebound only for an address that changed; every instance (and a reload's candidate) gets the same ones.
 // Holds are serialized per job, so two spawns at once never bind the same address twice.
 
+import { takeSockets } from "../process/take-sockets.js";
+import { parseListenAddress } from "../protocol/listen-address.js";
 import { type HeldSocket, holdSocket } from "./held-socket.js";
 
 export interface SocketsLog {
@@ -14,6 +16,11 @@ export class JobSockets {
   private readonly log: SocketsLog;
   private held: { key: string; sockets: HeldSocket[] } | null = null;
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Set when an adopted instance listens on the job's addresses and god could not take its sockets back: a new
+   * process cannot bind them while it lives, so a reload must stop it first (SPEC 13).
+   */
+  lost: string | null = null;
 
   constructor(job: string, log: SocketsLog) {
     this.job = job;
@@ -23,6 +30,43 @@ export class JobSockets {
   /** The sockets for `listen` (name -> address), binding what is new and closing what is no longer named. */
   hold(listen: Record<string, string>): Promise<HeldSocket[] | { error: string }> {
     const next = this.queue.then(() => this.holdNow(listen));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * After an adoption: takes the listening sockets back from the adopted process `pid`, which got `listen`'s
+   * sockets as fds 3 and up, so the next reload hands over with nothing dropped. Queued before any hold.
+   */
+  recover(pid: number, listen: Record<string, string>): Promise<string | null> {
+    const entries = Object.entries(listen);
+    if (entries.length === 0 || this.held !== null) return Promise.resolve(null);
+    const next = this.queue.then(async () => {
+      const taken = await takeSockets(
+        pid,
+        entries.map((_, i) => 3 + i),
+      );
+      if ("error" in taken) {
+        this.lost = taken.error;
+        return taken.error;
+      }
+      const sockets: HeldSocket[] = [];
+      for (const [i, [name, address]] of entries.entries()) {
+        const t = taken[i]!;
+        if (!sameAddress(t.address, address)) {
+          for (const x of taken) x.close();
+          this.lost = `fd ${t.from} of pid ${pid} listens on ${t.address}, not ${address}`;
+          return this.lost;
+        }
+        sockets.push({ name, address, fd: t.fd, close: () => t.close() });
+      }
+      this.held = { key: JSON.stringify(entries), sockets };
+      this.lost = null;
+      this.log.info(`job ${this.job} holds its sockets again, taken from adopted pid ${pid}`, {
+        job: this.job,
+      });
+      return null;
+    });
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -61,4 +105,16 @@ export class JobSockets {
     this.held = { key, sockets: held };
     return held;
   }
+}
+
+/** Whether a socket found listening (getsockname's form) is the one a listen address names (0 = any port). */
+function sameAddress(found: string, wanted: string): boolean {
+  const a = parseListenAddress(found);
+  const b = parseListenAddress(wanted);
+  if ("error" in a || "error" in b) return false;
+  if (a.kind === "unix" || b.kind === "unix")
+    return a.kind === "unix" && b.kind === "unix" && a.path === b.path;
+  return (
+    (b.port === 0 || a.port === b.port) && (a.host === b.host || b.host === "0.0.0.0" || b.host === "::")
+  );
 }

@@ -276,7 +276,9 @@ export class Sandbox {
         // gone already
       }
     }
-    rmSync(this.root, { recursive: true, force: true });
+    // GOD_TEST_KEEP=1 keeps the sandbox (god.log, logs, state.json) to read after a failure.
+    if (process.env.GOD_TEST_KEEP) process.stderr.write(`kept ${this.root}\n`);
+    else rmSync(this.root, { recursive: true, force: true });
   }
 }
 

@@ -354,7 +354,7 @@ test("shutdown: answered, then the daemon goes away; exit 0", async () => {
     const run = await god(["shutdown", "--home", daemon.home]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, `god at ${daemon.home}: every job has stopped; the daemon is exiting.\n`);
-    assert.deepEqual(daemon.requests, [{ method: "shutdown", params: {} }]);
+    assert.deepEqual(daemon.requests, [{ method: "shutdown", params: { leaveJobs: false } }]);
   } finally {
     await daemon.stop();
   }

@@ -1,6 +1,7 @@
-// After `kill -9` of god: its jobs survive it, and the next god on the same home finds them through
-// state.json and stops them (stop signal, SIGKILL after the timeout, what is left of a group whose leader
-// died meanwhile) before it starts any instance; a pid reused by an unrelated process is left alone; the stale
+// After `kill -9` of god: its jobs survive it, and the next god on the same home started with --no-adopt finds
+// them through state.json and stops them (stop signal, SIGKILL after the timeout, what is left of a group whose
+// leader died meanwhile) before it starts any instance (adoption, the default, is tested in adoption.test.ts); a
+// pid reused by an unrelated process is left alone; records it cannot adopt are stopped the same way; the stale
 // socket and lock are replaced, with a note.
 
 import assert from "node:assert/strict";
@@ -105,7 +106,7 @@ describe("a new god after kill -9 of the old one", { timeout: TIMEOUT_MS }, () =
     assert.ok(alive(gc[1]!), "its grandchild is still there");
 
     const outputBefore = sb.godOutput.length;
-    sb.startGod();
+    sb.startGod(["--no-adopt"]);
     const fresh = await sb.untilState("rec", "running");
     sb.track(fresh.pid);
     assert.notEqual(fresh.pid, old.get("rec"));

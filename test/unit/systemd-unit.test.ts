@@ -27,8 +27,12 @@ test("a system unit: god in the foreground, restarted on failure, only god signa
   assert.equal(unit.get("Unit")!.has("Restart"), false, "Restart= belongs in [Service]");
   assert.deepEqual(service.get("Environment"), [
     '"GOD_HOME=/var/lib/god"',
+    '"GOD_UNIT=watchgod.service"',
     '"PATH=/usr/local/bin:/usr/bin:/bin"',
   ]);
+  // `god upgrade`: the old god exits with 75, which is a success that the unit restarts whatever Restart= says.
+  assert.deepEqual(service.get("SuccessExitStatus"), ["75"]);
+  assert.deepEqual(service.get("RestartForceExitStatus"), ["75"]);
   assert.deepEqual(execWords(service.get("ExecStart")![0]!), [
     "/usr/local/bin/node",
     "/usr/lib/node_modules/watchgod/dist/src/cli/main.js",

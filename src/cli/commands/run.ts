@@ -21,7 +21,10 @@ god always runs the loaders of GOD_HOME/jobs (where \`god add\` puts jobs); --di
   -d, --detach        run in the background; returns once the daemon answers (its log: GOD_HOME/logs/god.log)
   --http ADDR         serve the dashboard, JSON API and metrics on ADDR, e.g. 127.0.0.1:8088
   --http-token TOKEN  the bearer token HTTP clients must send (required for a non-loopback ADDR)
-  --home DIR          where the socket, logs, state and jobs live (default: $GOD_HOME, else ~/.god)`,
+  --no-adopt          stop what a previous god left running instead of adopting it
+  --home DIR          where the socket, logs, state and jobs live (default: $GOD_HOME, else ~/.god)
+A god that starts where a previous one died (kill -9, a crash, \`god shutdown --leave-jobs\`) adopts its running
+instances: nothing is restarted, no log line is lost (docs/processes.md).`,
   options: {
     dir: { type: "string", multiple: true },
     loader: { type: "string", multiple: true },
@@ -29,6 +32,7 @@ god always runs the loaders of GOD_HOME/jobs (where \`god add\` puts jobs); --di
     detach: { type: "boolean", short: "d" },
     http: { type: "string" },
     "http-token": { type: "string" },
+    "no-adopt": { type: "boolean" },
   },
 } as const;
 
@@ -60,6 +64,7 @@ export function main(args: string[]): Promise<number> {
         ...(values.env === null ? [] : ["--env", values.env]),
         ...(values.http === null ? [] : ["--http", values.http]),
         ...(values["http-token"] === null ? [] : ["--http-token", values["http-token"]]),
+        ...(values["no-adopt"] ? ["--no-adopt"] : []),
       ];
       return detach(home, argv);
     }
@@ -73,6 +78,7 @@ export function main(args: string[]): Promise<number> {
       home,
       http: values.http,
       httpToken: values["http-token"],
+      adopt: !values["no-adopt"],
       ...(readyFd === null ? {} : { ready: () => announceReady(readyFd) }),
     });
   });
@@ -95,8 +101,15 @@ function announceReady(fd: number): void {
   }
 }
 
-/** Starts `god ARGV` in a new session and waits until it answers; exit 1 with its early errors if it does not. */
-async function detach(home: string, argv: string[]): Promise<number> {
+/**
+ * Starts `god ARGV` in a new session and waits until it answers; exit 1 with its early errors if it does not.
+ * `god upgrade` passes the environment and working directory of the god it replaces.
+ */
+export async function detach(
+  home: string,
+  argv: string[],
+  like: { env?: NodeJS.ProcessEnv; cwd?: string; what?: string } = {},
+): Promise<number> {
   const running = await connect(home).then(
     (client) => {
       client.close();
@@ -121,12 +134,14 @@ async function detach(home: string, argv: string[]): Promise<number> {
   const outcome = await startDetached(process.execPath, [main, ...argv], {
     stderrFile: early,
     timeoutMs: DETACH_TIMEOUT_MS,
+    ...(like.env === undefined ? {} : { env: like.env }),
+    ...(like.cwd === undefined ? {} : { cwd: like.cwd }),
   });
   const log = join(logs, "god.log");
   switch (outcome.type) {
     case "ready":
       process.stdout.write(
-        `god is running in the background at ${home} (pid ${outcome.pid}); its log: ${log}; \`god shutdown\` stops it.\n`,
+        `${like.what ?? "god"} is running in the background at ${home} (pid ${outcome.pid}); its log: ${log}; \`god shutdown\` stops it.\n`,
       );
       return 0;
     case "exited": {
