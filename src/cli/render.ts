@@ -77,17 +77,47 @@ function basename(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
+/** Binary units, short: `512B`, `9.5K`, `300M`, `1.2G`. */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "K", "M", "G", "T"];
+  let value = Math.max(0, bytes);
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  if (unit === 0) return `${Math.round(value)}B`;
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)}${units[unit]}`;
+}
+
+/**
+ * The MEM cell: the RSS of the job's process groups, then its maxMemory after a slash (`120M/256M`); a job of
+ * several instances shows their sum and the per-instance limit with its count (`700M/3x256M`).
+ */
+export function memoryLabel(job: JobJson): string {
+  const usage = job.usage ?? null;
+  const limit = job.maxMemory ?? null;
+  const rss = usage === null ? "-" : formatBytes(usage.rssBytes);
+  if (limit === null) return rss;
+  const count = job.instances?.length ?? 1;
+  return `${rss}/${count > 1 ? `${count}x` : ""}${formatBytes(limit)}`;
+}
+
 export function renderStatus(status: StatusJson): string {
+  // An older god sends neither field: no column then.
+  const mem = status.jobs.some((job) => (job.usage ?? null) !== null || (job.maxMemory ?? null) !== null);
   const rows = status.jobs.map((job) => [
     cell(job.name),
     stateLabel(job),
     job.pid === null ? "-" : String(job.pid),
     job.uptimeMs === null ? "-" : formatUptime(job.uptimeMs),
     String(job.restarts),
+    ...(mem ? [memoryLabel(job)] : []),
     checkLabel(job.check),
     cell(basename(job.loader)) || "-",
   ]);
-  return renderTable(["JOB", "STATE", "PID", "UPTIME", "RESTARTS", "CHECK", "LOADER"], rows);
+  const header = ["JOB", "STATE", "PID", "UPTIME", "RESTARTS", ...(mem ? ["MEM"] : []), "CHECK", "LOADER"];
+  return renderTable(header, rows);
 }
 
 /** The outcome of an action: `backend: running (pid 4242)`, `db: backoff (exited with code 1)`. */

@@ -57,7 +57,15 @@ export function controlHandlers(deps: HandlerDeps): Record<ControlMethod, Handle
     (params) =>
       supervisor.act(name, jobName(params), wait(params));
   return {
-    status: (params) => supervisor.status(names(params)),
+    // `instances` and `usage` (what `god top` asks for) are accepted: every answer has both.
+    status: (params) => {
+      const p = record(params);
+      for (const flag of ["instances", "usage"]) {
+        if (p[flag] !== undefined && typeof p[flag] !== "boolean")
+          throw new GodError(ErrorCode.InvalidParams, `params.${flag}: expected a boolean`);
+      }
+      return supervisor.status(names(params));
+    },
     start: action("start"),
     stop: action("stop"),
     restart: action("restart"),

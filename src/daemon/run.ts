@@ -5,7 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { GodLog } from "../logs/god-log.js";
 import { LogsService } from "../logs/logs-service.js";
-import { groupUsage, selfUsage } from "../process/group-usage.js";
+import { selfUsage } from "../process/group-usage.js";
 import { processStartTime } from "../process/proc-stat.js";
 import { GodError } from "../protocol/errors.js";
 import type { JobConfig } from "../protocol/jobspec.js";
@@ -14,6 +14,7 @@ import { listenControl, socketAnswers } from "./control-server.js";
 import { ensureHome, homePaths, releaseLock, takeLock } from "./home.js";
 import { loaderIdentity, scanDir, watchDir } from "./loader-dir.js";
 import { PipePool } from "./pipe-pool.js";
+import { type Rules, startRules } from "./rules.js";
 import { type InstanceRecord, readState, stopSurvivors, survivors, writeState } from "./state-file.js";
 import { StateRecorder } from "./state-recorder.js";
 import { Supervisor } from "./supervisor.js";
@@ -113,8 +114,13 @@ export async function runDaemon(options: RunOptions): Promise<number> {
       void logs.remove(job);
     },
     reloadLoaders: () => void reloadAll(),
-    usage: () => null,
+    usage: (pgid) => rules.usageOf(pgid),
   });
+
+  // ---- the rules of SPEC 15: usage sampler, maxMemory, cron, watch (src/daemon/rules.ts) -----------------
+  const rules: Rules = startRules({ supervisor, log, home: paths.home });
+  // ---- end of the rules ----------------------------------------------------------------------------------
+
   const saveState = () => {
     const problem = recorder.saveNow();
     if (problem !== null) log.error(problem, {});
@@ -188,6 +194,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     releaseLock(paths);
     return 1;
   }
+  closers.push(() => rules.close());
   closers.push(() => server.close());
   closers.push(() => pipePool.close());
   if (http && options.http !== null) {
@@ -197,7 +204,8 @@ export async function runDaemon(options: RunOptions): Promise<number> {
         token: options.httpToken,
         handlers,
         supervisor,
-        usage: { groups: groupUsage, self: selfUsage },
+        usage: { groups: (pgids) => rules.read(pgids), self: selfUsage },
+        history: (jobs, sinceMs) => rules.history(jobs, sinceMs),
         // No LogsService is made in this daemon yet: /api/logs and the dashboard's tail answer 503 until it is.
         logs,
         log,

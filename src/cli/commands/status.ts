@@ -8,7 +8,7 @@ const definition = {
   name: "status",
   usage: `Usage: god status [JOB...] [--json] [--home DIR]
 
-Shows every job (or the named ones): state, pid, uptime, restarts, last check and loader.
+Shows every job (or the named ones): state, pid, uptime, restarts, memory (RSS/maxMemory), last check and loader.
   --json      print the daemon's answer as one JSON document: {"jobs":[{"name","state","want","pid",...}]}
   --home DIR  the god to ask (default: $GOD_HOME, else ~/.god)`,
   options: { json: { type: "boolean" } },
