@@ -5,7 +5,12 @@
 import { jobNameParam } from "./request.js";
 import { HttpError, sendJson } from "./respond.js";
 import type { RouteRequest } from "./route.js";
-import type { SupervisorView, UsageHistorySource } from "./sources.js";
+import type { JobHistoryJson, SupervisorView, UsageHistoryJson, UsageHistorySource } from "./sources.js";
+
+/** The answer: the sampler's history, each job with its maxMemory (bytes per instance, or null). */
+export type UsageAnswerJson = Omit<UsageHistoryJson, "jobs"> & {
+  jobs: Array<JobHistoryJson & { maxMemory: number | null }>;
+};
 
 export interface UsageDeps {
   supervisor: SupervisorView;
@@ -32,12 +37,13 @@ export function serveUsage(deps: UsageDeps, { res, url }: RouteRequest): void {
     );
   }
   const answer = history(jobs, sinceText === null ? null : Number(sinceText));
-  sendJson(res, 200, {
+  const body: UsageAnswerJson = {
     ...answer,
     jobs: answer.jobs.map((job) => ({
       name: job.name,
       maxMemory: deps.supervisor.jobs.get(job.name)?.toJson().maxMemory ?? null,
       instances: job.instances,
     })),
-  });
+  };
+  sendJson(res, 200, body);
 }
