@@ -1,6 +1,8 @@
 // cron (SPEC 15): one timer per job with a schedule, set to the next fire time after now (never at god's start,
-// never to catch up), re-armed after each fire and whenever the job's spec changes. A delay beyond what setTimeout
-// holds (2^31-1 ms, about 24.8 days) is waited for in steps. What a fire does depends on the job at that moment:
+// never to catch up), re-armed after each fire and whenever the job's spec changes. The wait is made of steps of
+// at most a minute, each ending with a look at the wall clock: setTimeout holds no more than 2^31-1 ms (about
+// 24.8 days), and it counts monotonic time, which stands still while the machine is suspended and ignores a
+// clock set forward, so one long timer would fire late. What a fire does depends on the job at that moment:
 // cronAction decides it.
 
 import { nextFire, parseCron } from "../protocol/cron.js";
@@ -8,6 +10,8 @@ import type { JobStateName } from "../protocol/states.js";
 
 /** The longest delay setTimeout keeps; a longer one fires at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The longest step of a wait: how late a fire can be after a suspend or a clock set forward. */
+export const DEFAULT_STEP_MS = 60_000;
 
 export interface CronSpec {
   schedule: string;
@@ -51,16 +55,20 @@ export interface CronTimersOptions {
   /** A schedule that cannot be armed (checked at load, so only a zone Intl lost since). */
   problem: (job: string, message: string) => void;
   now?: () => number;
+  /** The longest step of a wait (at most MAX_TIMER_MS). */
+  stepMs?: number;
 }
 
 export class CronTimers {
   private readonly armed = new Map<string, Armed>();
   private readonly options: CronTimersOptions;
   private readonly now: () => number;
+  private readonly stepMs: number;
 
   constructor(options: CronTimersOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
+    this.stepMs = Math.min(options.stepMs ?? DEFAULT_STEP_MS, MAX_TIMER_MS);
   }
 
   /** The job's schedule now (null: none, or the job is gone); an unchanged schedule keeps its timer. */
@@ -105,13 +113,13 @@ export class CronTimers {
     this.wait(job, armed, cron, at);
   }
 
-  /** Sleeps until `at`, in steps setTimeout can hold, then fires and arms the next time. */
+  /** Sleeps until `at` by the wall clock, in steps, then fires and arms the next time. */
   private wait(job: string, armed: Armed, cron: CronSpec, at: number): void {
     const delayMs = at - this.now();
     armed.timer = setTimeout(
       () => {
         if (this.armed.get(job) !== armed) return;
-        // A step of a long wait, or a timer that came a little early: wait for the rest.
+        // A step of a long wait, or a clock set back meanwhile: wait for the rest.
         if (this.now() < at) {
           this.wait(job, armed, cron, at);
           return;
@@ -120,7 +128,7 @@ export class CronTimers {
         // From the fire time, or from now when god was held up (a suspended machine): never a burst to catch up.
         this.arm(job, armed, cron, Math.max(at, this.now()));
       },
-      Math.max(0, Math.min(delayMs, MAX_TIMER_MS)),
+      Math.max(0, Math.min(delayMs, this.stepMs)),
     );
     armed.timer.unref();
   }

@@ -6,12 +6,12 @@
 // never entered, new ones are added as they appear, removed ones are let go.
 
 import { type FSWatcher, watch } from "node:fs";
-import { opendir, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { type IgnoreTest, ignoreTest } from "./watch-ignore.js";
 
 /** Directories watched per job at most; the rest of a larger tree is not seen (and god's log says so). */
-export const MAX_DIRS_PER_JOB = 4096;
+export const MAX_DIRS_PER_JOB = 2048;
 /** Changed paths remembered for the reason of one reload. */
 const MAX_CHANGES_NAMED = 1000;
 
@@ -152,11 +152,10 @@ class JobWatch {
     for (let next = queue.shift(); next !== undefined && !this.closed; next = queue.shift()) {
       if (this.ignored(next) || !this.add(next)) continue;
       try {
-        for await (const entry of await opendir(next)) {
-          if (this.closed) return;
-          // Symbolic links are not followed: a link to an ancestor would loop.
-          if (entry.isDirectory()) queue.push(join(next, entry.name));
-        }
+        const entries = await readdir(next, { withFileTypes: true });
+        if (this.closed) return;
+        // Symbolic links are not followed: a link to an ancestor would loop.
+        for (const entry of entries) if (entry.isDirectory()) queue.push(join(next, entry.name));
       } catch {
         // Gone or unreadable while walking: whatever is left is not watched.
       }

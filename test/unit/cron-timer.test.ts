@@ -7,7 +7,7 @@ import { mock, test } from "node:test";
 import { CronTimers, cronAction, MAX_TIMER_MS } from "../../src/daemon/cron-timer.js";
 import { JOB_STATES } from "../../src/protocol/states.js";
 
-function rig(startIso: string) {
+function rig(startIso: string, stepMs?: number) {
   mock.timers.enable({ apis: ["setTimeout", "Date"], now: Date.parse(startIso) });
   const fires: Array<[string, string]> = [];
   const problems: string[] = [];
@@ -15,6 +15,7 @@ function rig(startIso: string) {
     fire: (job) => fires.push([job, new Date(Date.now()).toISOString()]),
     problem: (_job, message) => problems.push(message),
     now: () => Date.now(),
+    ...(stepMs === undefined ? {} : { stepMs }),
   });
   return { fires, problems, timers };
 }
@@ -50,7 +51,8 @@ test("fires at each time of the schedule, never at start; a new schedule re-arms
 
 test("a delay past what setTimeout holds is waited for in steps and fires once, on time", (t) => {
   t.after(() => mock.timers.reset());
-  const { fires, timers } = rig("2024-01-01T00:00:01.000Z");
+  // Steps as long as a timer can be, so that a year is a few of them here (god's are a minute).
+  const { fires, timers } = rig("2024-01-01T00:00:01.000Z", MAX_TIMER_MS);
   // The next 1 January is a year away: about 15 steps of 2^31-1 ms.
   timers.set("yearly", { schedule: "@yearly", timeZone: "UTC" });
   const year = Date.parse("2025-01-01T00:00:00.000Z") - Date.now();
@@ -61,6 +63,36 @@ test("a delay past what setTimeout holds is waited for in steps and fires once, 
   }
   mock.timers.tick(year % MAX_TIMER_MS);
   assert.deepEqual(fires, [["yearly", "2025-01-01T00:00:00.000Z"]]);
+  timers.close();
+});
+
+test("a clock set forward (or a machine suspended) fires within a step, once; a clock set back waits", (t) => {
+  t.after(() => mock.timers.reset());
+  let skewMs = 0;
+  mock.timers.enable({ apis: ["setTimeout", "Date"], now: Date.parse("2024-05-01T02:59:00.000Z") });
+  const fires: number[] = [];
+  const timers = new CronTimers({
+    fire: () => fires.push(Date.now() + skewMs),
+    problem: () => {},
+    now: () => Date.now() + skewMs,
+    stepMs: 60_000,
+  });
+  // Hourly; the first fire is at 03:00. The wall clock jumps five hours ahead after 10 s: the wait ends at the
+  // next step, with one fire (not five), and the next one is armed from then.
+  timers.set("hourly", { schedule: "0 * * * *", timeZone: "UTC" });
+  mock.timers.tick(10_000);
+  skewMs = 5 * 3_600_000;
+  mock.timers.tick(50_000);
+  assert.deepEqual(
+    fires.map((f) => new Date(f).toISOString()),
+    ["2024-05-01T08:00:00.000Z"],
+  );
+  // Set back two hours: the 09:00 fire waits for the wall clock to reach 09:00 again.
+  skewMs -= 2 * 3_600_000;
+  for (let i = 0; i < 179; i++) mock.timers.tick(60_000);
+  assert.equal(fires.length, 1);
+  for (let i = 0; i < 2; i++) mock.timers.tick(60_000);
+  assert.deepEqual(fires.map((f) => new Date(f).toISOString()).slice(1), ["2024-05-01T09:00:00.000Z"]);
   timers.close();
 });
 
