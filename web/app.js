@@ -390,11 +390,14 @@ async function pollUsage() {
       if (res.ok) {
         mergeUsage(await res.json());
         for (const entry of jobs.values()) drawUsage(entry);
+      } else if (res.status === 401) {
+        // The event stream asks for the token; polling again before it comes would only fill god's log.
+        await tokenGiven();
+        continue;
       } else if (res.status === 503 || res.status === 404) {
         // A god without the history: the charts stay empty, the rest of the page works.
         return;
       }
-      // 401 waits for the token the event stream asks for.
     } catch {
       // god restarting: the next poll tries again
     }
