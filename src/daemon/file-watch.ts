@@ -151,6 +151,8 @@ class JobWatch {
     const queue = [root];
     for (let next = queue.shift(); next !== undefined && !this.closed; next = queue.shift()) {
       if (this.ignored(next) || !this.add(next)) continue;
+      // Watched whole now, even if a file named in `paths` had it watched for that file alone.
+      this.only.delete(next);
       try {
         const entries = await readdir(next, { withFileTypes: true });
         if (this.closed) return;

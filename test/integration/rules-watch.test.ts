@@ -106,4 +106,34 @@ describe("watch", { timeout: 90_000 }, () => {
     watches.set("big", null, root);
     assert.equal(watches.counts().has("big"), false);
   });
+
+  it("watches a file named in paths through its directory, and only that file", async (t) => {
+    const root = mkdtempSync(join(tmpdir(), "god-watch-file-"));
+    const changed: string[] = [];
+    let seen: () => void = () => {};
+    const first = new Promise<void>((resolve) => {
+      seen = resolve;
+    });
+    const watches = new FileWatches({
+      home: join(root, "home"),
+      changed: (_job, why) => {
+        changed.push(why);
+        seen();
+      },
+      log: { info: () => {}, warn: () => {} },
+    });
+    t.after(() => {
+      watches.close();
+      rmSync(root, { recursive: true, force: true });
+    });
+    writeFileSync(join(root, "config.json"), "{}");
+    watches.set("cfg", { paths: ["config.json"], ignore: [], debounceMs: 50 }, root);
+    await watches.ready();
+    assert.equal(watches.counts().get("cfg"), 1);
+    // A neighbour first: if it counted, the reason would name it.
+    await writeFile(join(root, "other.txt"), "x");
+    await writeFile(join(root, "config.json"), '{"a":1}');
+    await first;
+    assert.deepEqual(changed, ["watch: config.json changed"]);
+  });
 });
