@@ -3,7 +3,7 @@
 // one table with god's ratio to each peer, printed and written to docs/benchmarks.md (this script's section).
 // Usage: node bench/run.mjs [--only NAME[,NAME]] [--repeats N] [--quick] [--god-cli PATH] [--no-docs]
 //                           [--report-only]
-//   NAME: memory, cpu, status, restart, logs, reload (default: all). --quick: one repeat and fewer samples, a
+//   NAME: memory, cpu, status, restart, logs, reload, instances (default: all). --quick: one repeat and fewer samples, a
 //   smoke run that does not touch the docs. --god-cli: the compiled `god` bin (default dist/src/cli/main.js).
 //   --report-only: measure nothing; rewrite the docs section from bench/results/latest.json.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -18,6 +18,7 @@ import { cleanupAll } from "./lib/cleanup.mjs";
 import { gitCommit, machine, wrkVersion } from "./lib/machine.mjs";
 import { crash } from "./lib/measures/crash.mjs";
 import { idle } from "./lib/measures/idle.mjs";
+import { instances } from "./lib/measures/instances.mjs";
 import { logs } from "./lib/measures/logs.mjs";
 import { requests } from "./lib/measures/requests.mjs";
 import { run } from "./lib/proc.mjs";
@@ -25,7 +26,7 @@ import { renderTable, verdict, writeSection } from "./lib/report.mjs";
 
 const BENCH = fileURLToPath(new URL(".", import.meta.url));
 const ROOT = resolve(BENCH, "..");
-const MEASURES = ["memory", "cpu", "status", "restart", "logs", "reload"];
+const MEASURES = ["memory", "cpu", "status", "restart", "logs", "reload", "instances"];
 const ALIASES = { rss: "memory", crash: "restart", requests: "reload", wrk: "reload" };
 /** Which measure each table row belongs to (rows of a measure are replaced together when it is re-run). */
 const ROW_MEASURE = [
@@ -34,7 +35,8 @@ const ROW_MEASURE = [
   [/^status$/, "status"],
   [/^restart-(median|max)$/, "restart"],
   [/^logs-/, "logs"],
-  [/^(reload|restart)-(failed|gap|p99)$/, "reload"],
+  [/^(reload|ready|restart)-(failed|gap|p99)$/, "reload"],
+  [/^inst-/, "instances"],
 ];
 
 const { values } = parseArgs({
@@ -78,6 +80,7 @@ if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20) {
 }
 const opts = {
   repeats,
+  quick,
   settleMs: quick ? 2000 : 5000,
   statusRuns: quick ? 5 : 20,
   cpuSeconds: quick ? 10 : 30,
@@ -165,6 +168,7 @@ async function main() {
     if (wanted.has("restart")) notes.restart = take("restart", await crash(ctx));
     if (wanted.has("logs")) notes.logs = take("logs", await logs(ctx));
     if (wanted.has("reload")) notes.reload = take("reload", await requests(ctx));
+    if (wanted.has("instances")) notes.instances = take("instances", await instances(ctx));
   } finally {
     await cleanupAll();
     rmSync(tmp, { recursive: true, force: true });

@@ -9,7 +9,8 @@ import { run, runOk, signalGroup, spawnGroup, waitExit } from "../lib/proc.mjs";
 export const settings = {
   restart: "backoff {initialMs: 0, maxMs: 0, factor: 1} (no wait before any restart)",
   logs: "logs {timestamps: true, merge: true}: one pipe for stdout and stderr, one file",
-  requests: 'listen {http: "tcp://127.0.0.1:PORT"}, reload "replace", check: HTTP probe every 200 ms',
+  requests:
+    'listen {http: "tcp://127.0.0.1:PORT"}, reload "replace"; ready by an HTTP probe every 200 ms, or (the "ready" rows) ready {fd: 4} written by the server once it accepts',
 };
 
 /** god's adapter; cli is the compiled `god` bin (dist/src/cli/main.js). */
@@ -78,16 +79,23 @@ function toSpec(job) {
       intervalMs: job.check.intervalMs,
       probe: { tcp: { host: "127.0.0.1", port: job.check.tcpPort } },
     };
+  if (job.instances) spec.instances = job.instances;
   if (job.server) {
     spec.listen = { http: `tcp://127.0.0.1:${job.server.port}` };
     spec.reload = "replace";
     spec.stop = { signal: "SIGTERM", timeoutMs: 5000 };
-    spec.check = {
-      intervalMs: 200,
-      timeoutMs: 1000,
-      graceMs: 10_000,
-      probe: { http: { url: `http://127.0.0.1:${job.server.port}/` } },
-    };
+    if (job.server.ready) {
+      // Readiness from the server itself (SPEC 11): it writes a line on fd 4 once it accepts.
+      spec.ready = { fd: 4 };
+      spec.readyTimeoutMs = 10_000;
+    } else {
+      spec.check = {
+        intervalMs: 200,
+        timeoutMs: 1000,
+        graceMs: 10_000,
+        probe: { http: { url: `http://127.0.0.1:${job.server.port}/` } },
+      };
+    }
   }
   return spec;
 }

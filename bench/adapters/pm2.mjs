@@ -51,7 +51,7 @@ function toApp(job, dir) {
   const app = { name: job.name, autorestart: job.restart, env: job.env ?? {} };
   if (job.server) {
     Object.assign(app, { script: job.server.script, exec_mode: job.server.mode, kill_timeout: 5000 });
-    if (job.server.mode === "cluster") app.instances = 1;
+    if (job.server.mode === "cluster") app.instances = job.instances ?? 1;
   } else {
     Object.assign(app, {
       script: which(job.argv[0]),
@@ -101,10 +101,13 @@ class Pm2System {
       async () => {
         const list = await this.list();
         for (const app of list) if (app.pid) this.pids.track(app.pid);
-        const done = list.filter(
-          (a) => a.pm2_env.status === "online" || (!want.get(a.name) && a.pm2_env.status === "stopped"),
+        // Every process of an app (a cluster app has one per instance) online, or stopped for a one-shot app.
+        const ok = (a) =>
+          a.pm2_env.status === "online" || (!want.get(a.name) && a.pm2_env.status === "stopped");
+        const names = new Set(list.map((a) => a.name));
+        return (
+          names.size === want.size && [...names].every((n) => list.filter((a) => a.name === n).every(ok))
         );
-        return done.length === want.size;
       },
       { timeoutMs: 120_000, everyMs: 500 },
     );

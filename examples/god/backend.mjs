@@ -5,7 +5,7 @@
 
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
-import { init, job, listeners } from "watchgod";
+import { init, job, listeners, ready, status } from "watchgod";
 
 const self = fileURLToPath(import.meta.url);
 const port = Number(process.env.BACKEND_PORT ?? 8080);
@@ -15,6 +15,8 @@ job("backend", {
   auto: true,
   env: { BACKEND_PORT: String(port) },
   listen: { http: `tcp://127.0.0.1:${port}` }, // held by god: `god reload backend` drops no request
+  // The server says itself when it accepts (fd 3 is the socket, so fd 4): a reload hands over with no gap.
+  ready: { fd: 4 },
   check: {
     every: "2s",
     timeout: "1s",
@@ -53,6 +55,9 @@ const server = createServer((req, res) => {
 const { http } = listeners(); // a socket held by god, when the job declares `listen`
 server.listen(http ?? { host: "127.0.0.1", port }, () => {
   console.log(`backend ${process.pid} listening on ${http ? `fd ${http.fd}` : `127.0.0.1:${port}`}`);
+  // Both do nothing when the program runs outside god.
+  void status(`serving on ${http ? "god's socket" : `127.0.0.1:${port}`}`);
+  void ready();
 });
 process.on("SIGTERM", () => {
   console.log(`backend ${process.pid} draining after ${served} requests`);

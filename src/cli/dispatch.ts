@@ -13,12 +13,23 @@ interface CommandEntry {
 
 export const COMMANDS = {
   run: {
-    synopsis: "run [--dir DIR]... [--loader PATH]... [--http ADDR] [--http-token TOKEN]",
-    summary: "run the daemon in the foreground",
+    synopsis: "run [--dir DIR]... [--loader PATH]... [--env NAME] [-d] [--http ADDR] [--http-token TOKEN]",
+    summary: "run the daemon (in the foreground; -d in the background)",
     load: () => import("./commands/run.js"),
   },
+  add: {
+    synopsis:
+      "add NAME [-i N] [--env K=V]... [--cwd DIR] [--listen NAME=ADDR]... [--no-auto] -- COMMAND ARGS...",
+    summary: "keep a job in GOD_HOME/jobs and start it",
+    load: () => import("./commands/add.js"),
+  },
+  remove: {
+    synopsis: "remove NAME",
+    summary: "stop a job made by `god add` and delete its file",
+    load: () => import("./commands/remove.js"),
+  },
   status: {
-    synopsis: "status [JOB...] [--json]",
+    synopsis: "status [JOB...] [--json] [-i]",
     summary: "jobs: state, pid, uptime, restarts, last check, loader",
     load: () => import("./commands/status.js"),
   },
@@ -41,6 +52,11 @@ export const COMMANDS = {
     synopsis: "reload JOB... [--no-wait]",
     summary: "replace jobs' instances by their reload policy",
     load: () => import("./commands/reload.js"),
+  },
+  scale: {
+    synopsis: "scale JOB N|+N|-N [--no-wait]",
+    summary: "run N instances of a job (N more, N fewer)",
+    load: () => import("./commands/scale.js"),
   },
   logs: {
     synopsis: "logs [JOB...] [-f] [-n N] [--json]",

@@ -58,6 +58,7 @@ export function renderTable(header: readonly string[], rows: ReadonlyArray<reado
 }
 
 const REASON_MAX = 32;
+const ERROR_MAX = 500;
 const CHECK_MAX = 40;
 
 /** The state, with the reason when there is one: `waiting (after db)`. */
@@ -103,20 +104,57 @@ export function memoryLabel(job: JobJson): string {
   return `${rss}/${count > 1 ? `${count}x` : ""}${formatBytes(limit)}`;
 }
 
-export function renderStatus(status: StatusJson): string {
-  // An older god sends neither field: no column then.
+/**
+ * The `god status` table: a line per job; with `instances`, each instance of a job that runs several gets a
+ * line under it (`web:1`). An INST column (ready/all) appears when some job runs several, MEM (RSS/maxMemory)
+ * when some job has a usage reading or a limit, and STATUS (what an instance says of itself, SPEC 11) when
+ * some job has one, so a plain setup reads as before.
+ */
+export function renderStatus(status: StatusJson, options: { instances?: boolean } = {}): string {
+  const many = status.jobs.some((job) => (job.instances?.length ?? 1) > 1);
+  // An older god sends neither usage nor maxMemory: no MEM column then.
   const mem = status.jobs.some((job) => (job.usage ?? null) !== null || (job.maxMemory ?? null) !== null);
-  const rows = status.jobs.map((job) => [
-    cell(job.name),
-    stateLabel(job),
-    job.pid === null ? "-" : String(job.pid),
-    job.uptimeMs === null ? "-" : formatUptime(job.uptimeMs),
-    String(job.restarts),
-    ...(mem ? [memoryLabel(job)] : []),
-    checkLabel(job.check),
-    cell(basename(job.loader)) || "-",
-  ]);
-  const header = ["JOB", "STATE", "PID", "UPTIME", "RESTARTS", ...(mem ? ["MEM"] : []), "CHECK", "LOADER"];
+  const said = status.jobs.some((job) => job.statusText || job.instances?.some((i) => i.statusText));
+  const header = ["JOB", "STATE", "PID", ...(many ? ["INST"] : []), "UPTIME", "RESTARTS"];
+  if (mem) header.push("MEM");
+  header.push("CHECK");
+  if (said) header.push("STATUS");
+  header.push("LOADER");
+  const rows: string[][] = [];
+  for (const job of status.jobs) {
+    const instances = job.instances ?? [];
+    const ready = instances.filter((i) => i.state === "running" || i.state === "degraded").length;
+    rows.push([
+      cell(job.name),
+      stateLabel(job),
+      job.pid === null ? "-" : String(job.pid),
+      ...(many ? [`${ready}/${instances.length}`] : []),
+      job.uptimeMs === null ? "-" : formatUptime(job.uptimeMs),
+      String(job.restarts),
+      ...(mem ? [memoryLabel(job)] : []),
+      checkLabel(job.check),
+      ...(said ? [job.statusText ? cell(job.statusText, CHECK_MAX) : "-"] : []),
+      cell(basename(job.loader)) || "-",
+    ]);
+    if (!options.instances || instances.length < 2) continue;
+    for (const inst of instances) {
+      const reason = inst.reason === null || inst.reason === "" ? "" : ` (${cell(inst.reason, REASON_MAX)})`;
+      const rss = (inst.usage ?? null) === null ? "-" : formatBytes(inst.usage!.rssBytes);
+      const limit = job.maxMemory ?? null;
+      rows.push([
+        `  ${cell(job.name)}:${inst.index}`,
+        `${inst.state}${reason}`,
+        inst.pid === null ? "-" : String(inst.pid),
+        ...(many ? [""] : []),
+        inst.uptimeMs === null ? "-" : formatUptime(inst.uptimeMs),
+        String(inst.restarts),
+        ...(mem ? [limit === null ? rss : `${rss}/${formatBytes(limit)}`] : []),
+        checkLabel(inst.check),
+        ...(said ? [inst.statusText ? cell(inst.statusText, CHECK_MAX) : "-"] : []),
+        "",
+      ]);
+    }
+  }
   return renderTable(header, rows);
 }
 
@@ -143,11 +181,12 @@ export function renderLoaders(answer: LoadersJson): string {
     loader.dialect ?? "-",
     String(loader.restarts ?? 0),
     loader.jobs.length === 0 ? "-" : cell(loader.jobs.join(","), 40),
-    // The error now; else the last failure, which stays visible after a good hello (SPEC 2).
+    // The error now; else the last failure, which stays visible after a good hello (SPEC 2). The last column, so
+    // it is not cut short: a configuration file's error names its file and line after the loader's own words.
     loader.error !== null
-      ? cell(loader.error, 80)
+      ? cell(loader.error, ERROR_MAX)
       : loader.lastError
-        ? cell(`last: ${loader.lastError}`, 80)
+        ? cell(`last: ${loader.lastError}`, ERROR_MAX)
         : "-",
   ]);
   return renderTable(["PATH", "STATE", "PID", "DIALECT", "RESTARTS", "JOBS", "ERROR"], rows);

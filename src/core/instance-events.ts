@@ -34,7 +34,19 @@ export type InstanceEvent =
   /** The instance said it is ready (SPEC 11: READY=1, or a line on its ready fd). */
   | { type: "ready"; run: number }
   | { type: "readyTimeout"; run: number }
-  | { type: "backoffElapsed" };
+  /** The instance's own word on how it is doing (STATUS=), shown in status. */
+  | { type: "statusText"; run: number; text: string }
+  /** WATCHDOG=1: the instance is alive; a missing one within watchdogMs counts as a failed check. */
+  | { type: "watchdog"; run: number }
+  | { type: "watchdogTimeout"; run: number }
+  /** EXTEND_TIMEOUT_USEC=: the start (readiness) or stop timeout now ends this far from now. */
+  | { type: "extendTimeout"; run: number; ms: number }
+  | { type: "backoffElapsed" }
+  /**
+   * A process a previous god started and left running, taken over (SPEC 13): it serves as this instance's live
+   * process, ready or still starting as that god last knew it.
+   */
+  | { type: "adopt"; cmd: number; run: number; pid: number; spawnedAtMs: number; ready: boolean };
 
 export type InstanceEventType = InstanceEvent["type"];
 
@@ -51,10 +63,15 @@ export const INSTANCE_EVENT_TYPES: readonly InstanceEventType[] = [
   "checkSkipped",
   "ready",
   "readyTimeout",
+  "statusText",
+  "watchdog",
+  "watchdogTimeout",
+  "extendTimeout",
   "backoffElapsed",
+  "adopt",
 ];
 
-export type TimerName = "backoff" | "ready";
+export type TimerName = "backoff" | "ready" | "watchdog";
 
 export type Effect =
   /** Spawn process `run` of the instance (its live process, or a reload's candidate beside it). */
@@ -67,6 +84,8 @@ export type Effect =
   /** Check process `run` after delayMs (replacing its pending check); the result comes back as an event. */
   | { type: "check"; run: number; delayMs: number; timeoutMs: number }
   | { type: "cancelCheck"; run: number }
-  /** Fire `backoffElapsed` (run 0) or `readyTimeout` for `run` after delayMs (replacing the same timer). */
+  /** Fire `backoffElapsed` (run 0), `readyTimeout` or `watchdogTimeout` for `run` after delayMs (replacing it). */
   | { type: "timer"; timer: TimerName; run: number; delayMs: number }
-  | { type: "cancelTimer"; timer: TimerName; run: number };
+  | { type: "cancelTimer"; timer: TimerName; run: number }
+  /** A process being stopped gets this much more time before SIGKILL (EXTEND_TIMEOUT_USEC while stopping). */
+  | { type: "extendKill"; run: number; ms: number };

@@ -79,6 +79,8 @@ export interface InstanceModel {
   lastCheck: { status: CheckStatus; message: string | null; atMs: number } | null;
   /** The last thing worth telling about why the instance is where it is (spawn error, check failures). */
   note: string | null;
+  /** What the live process last said of itself (STATUS=, SPEC 11); cleared with each new process. */
+  statusText: string | null;
   /** Old processes replaced by a reload, signalled and not yet exited. */
   retiring: Proc[];
   reload: ReloadRecord | null;
@@ -98,6 +100,7 @@ export function initialInstance(index: number): InstanceModel {
     lastExit: null,
     lastCheck: null,
     note: null,
+    statusText: null,
     retiring: [],
     reload: null,
     cmd: 0,

@@ -17,6 +17,8 @@ export interface InstancePolicy {
   ready: ReadySource;
   /** How long a start (ready other than "check") or a reload's candidate may take to be ready. */
   readyTimeoutMs: number;
+  /** With ready "notify": the longest silence between WATCHDOG=1 pings once ready; null: no watchdog. */
+  watchdogMs: number | null;
   /**
    * The original watchgod's rules (SPEC 3.2): a failed check asks the loader how to stop, and an exit with
    * code 0 of an instance not yet ready by a check (or whose check answered []) is done, not restarted.
@@ -49,6 +51,7 @@ export function policyOf(config: JobConfig, legacy: boolean): InstancePolicy {
     reload: config.reload,
     ready,
     readyTimeoutMs: config.readyTimeoutMs ?? (ready === "check" ? checkDeadlineMs : 60_000),
+    watchdogMs: config.watchdogMs,
     legacy,
   };
 }

@@ -67,7 +67,15 @@ function forget(run: number): Effect[] {
   return [
     { type: "cancelCheck", run },
     { type: "cancelTimer", timer: "ready", run },
+    { type: "cancelTimer", timer: "watchdog", run },
   ];
+}
+
+/** Once ready (with ready "notify" and a watchdog): the first ping must come within watchdogMs. */
+function watchdogFrom(run: number, p: InstancePolicy): Effect[] {
+  return p.ready === "notify" && p.watchdogMs !== null
+    ? [{ type: "timer", timer: "watchdog", run, delayMs: p.watchdogMs }]
+    : [];
 }
 
 function checkAfter(run: number, delayMs: number, p: InstancePolicy): Effect[] {
@@ -84,6 +92,7 @@ function spawn(m: InstanceModel, nowMs: number, patch: Partial<InstanceModel> = 
     ...patch,
     run,
     want: "up",
+    statusText: null,
   });
 }
 
@@ -111,14 +120,13 @@ function spawned(
     const proc: Proc = { ...s.proc, pid: e.pid, spawnedAtMs: nowMs };
     const checks = checkAfter(e.run, Math.min(p.check?.intervalMs ?? 0, STARTING_CHECK_MS), p);
     if (p.ready === "check" && p.check === null) {
-      return enter(m, {
-        type: "running",
-        proc,
-        readyAtMs: nowMs,
-        failures: 0,
-        candidate: null,
-        oneShot: false,
-      });
+      // Ready: what explained the start (a restart, a crash) is history now; lastExit keeps it.
+      return enter(
+        m,
+        { type: "running", proc, readyAtMs: nowMs, failures: 0, candidate: null, oneShot: false },
+        [],
+        { note: null },
+      );
     }
     const timer: Effect[] =
       p.ready === "check" ? [] : [{ type: "timer", timer: "ready", run: e.run, delayMs: p.readyTimeoutMs }];
@@ -346,7 +354,7 @@ function onCheck(
         candidate: null,
         oneShot: e.noCheck === true,
       };
-      return enter(m, state, checkAfter(e.run, e.nextMs ?? interval, p), { lastCheck });
+      return enter(m, state, checkAfter(e.run, e.nextMs ?? interval, p), { lastCheck, note: null });
     }
     const state: InstanceState = { ...s, type, failures: 0, oneShot: s.oneShot || e.noCheck === true };
     return enter(m, state, checkAfter(e.run, e.nextMs ?? interval, p), { lastCheck });
@@ -409,8 +417,57 @@ function onReady(
       candidate: null,
       oneShot: false,
     };
-    return enter(m, state, [{ type: "cancelTimer", timer: "ready", run: e.run }]);
+    return enter(m, state, [{ type: "cancelTimer", timer: "ready", run: e.run }, ...watchdogFrom(e.run, p)], {
+      note: null,
+    });
   }
+  return same(m);
+}
+
+/** STATUS= of the live process. */
+function onStatusText(m: InstanceModel, e: Extract<InstanceEvent, { type: "statusText" }>): Outcome {
+  const proc = liveProc(m.state);
+  if (!proc || proc.run !== e.run || m.statusText === e.text) return same(m);
+  return same({ ...m, statusText: e.text });
+}
+
+/** WATCHDOG=1 of the live, ready process: the next must come within watchdogMs. */
+function onWatchdog(m: InstanceModel, e: Extract<InstanceEvent, { type: "watchdog" }>, p: InstancePolicy) {
+  const s = m.state;
+  if ((s.type !== "running" && s.type !== "degraded") || s.proc.run !== e.run) return same(m);
+  return enter(m, s, watchdogFrom(e.run, p));
+}
+
+/** A missing WATCHDOG=1 is a failed check (SPEC 11), and the watch goes on. */
+function onWatchdogTimeout(
+  m: InstanceModel,
+  e: Extract<InstanceEvent, { type: "watchdogTimeout" }>,
+  p: InstancePolicy,
+  nowMs: number,
+): Outcome {
+  const s = m.state;
+  if ((s.type !== "running" && s.type !== "degraded") || s.proc.run !== e.run) return same(m);
+  const message = `no WATCHDOG=1 within ${p.watchdogMs} ms`;
+  const failed = onCheck(m, { type: "check", run: e.run, status: "fail", message, nextMs: null }, p, nowMs);
+  // The check rule re-arms a check of its own; a watchdog miss re-arms the watchdog instead.
+  const effects = failed.effects.filter((x) => x.type !== "check" || p.check !== null);
+  const still = failed.model.state.type === "running" || failed.model.state.type === "degraded";
+  return { model: failed.model, effects: still ? [...effects, ...watchdogFrom(e.run, p)] : effects };
+}
+
+/** EXTEND_TIMEOUT_USEC=: more time to become ready (or a reload's candidate), or to stop. */
+function onExtendTimeout(
+  m: InstanceModel,
+  e: Extract<InstanceEvent, { type: "extendTimeout" }>,
+  p: InstancePolicy,
+) {
+  const s = m.state;
+  const waitingReady =
+    (s.type === "starting" && s.proc.run === e.run && p.ready !== "check") ||
+    ((s.type === "running" || s.type === "degraded") && s.candidate?.run === e.run);
+  if (waitingReady) return enter(m, s, [{ type: "timer", timer: "ready", run: e.run, delayMs: e.ms }]);
+  if (s.type === "stopping" && s.proc.run === e.run)
+    return enter(m, s, [{ type: "extendKill", run: e.run, ms: e.ms }]);
   return same(m);
 }
 
@@ -448,8 +505,11 @@ function promote(m: InstanceModel, s: Live, p: InstancePolicy, nowMs: number): O
     candidate: null,
     oneShot: false,
   };
-  // With readiness from the instance its checks start now; with checks they already run.
-  const checks = p.ready === "check" ? [] : checkAfter(candidate.run, p.check?.intervalMs ?? 0, p);
+  // With readiness from the instance its checks (and its watchdog) start now; with checks they already run.
+  const checks =
+    p.ready === "check"
+      ? []
+      : [...checkAfter(candidate.run, p.check?.intervalMs ?? 0, p), ...watchdogFrom(candidate.run, p)];
   const effects = [
     ...kill(old, p),
     { type: "cancelTimer", timer: "ready", run: candidate.run } as const,
@@ -524,9 +584,44 @@ function reloadLive(
   });
 }
 
+// ---- adoption (SPEC 13) ------------------------------------------------------------------------------------
+
+/** A survivor of a previous god becomes the live process; its checks (and readiness wait) resume. */
+function adopt(
+  m: InstanceModel,
+  e: Extract<InstanceEvent, { type: "adopt" }>,
+  p: InstancePolicy,
+  nowMs: number,
+) {
+  const proc: Proc = { run: e.run, pid: e.pid, spawnedAtMs: e.spawnedAtMs, adopted: true };
+  const patch = {
+    run: Math.max(m.run, e.run),
+    want: "up" as const,
+    cmd: e.cmd,
+    note: "adopted from the previous god",
+  };
+  const interval = p.check?.intervalMs ?? STARTING_CHECK_MS;
+  if (e.ready || (p.ready === "check" && p.check === null)) {
+    const state: InstanceState = {
+      type: "running",
+      proc,
+      readyAtMs: nowMs,
+      failures: 0,
+      candidate: null,
+      oneShot: false,
+    };
+    return enter(m, state, [...checkAfter(e.run, interval, p), ...watchdogFrom(e.run, p)], patch);
+  }
+  const timer: Effect[] =
+    p.ready === "check" ? [] : [{ type: "timer", timer: "ready", run: e.run, delayMs: p.readyTimeoutMs }];
+  const checks = checkAfter(e.run, Math.min(interval, STARTING_CHECK_MS), p);
+  return enter(m, { type: "starting", proc, failures: 0 }, [...checks, ...timer], patch);
+}
+
 // ---- the table ---------------------------------------------------------------------------------------------
 
 const restRules = <S extends "stopped" | "exited" | "failed">(s: S) => ({
+  adopt: { to: ["running", "starting"] as const, run: adopt },
   start: {
     to: ["starting", "waiting"] as const,
     run: (m: InstanceModel, e: { cmd: number; deps: Deps }, _p: InstancePolicy, now: number) =>
@@ -555,10 +650,15 @@ const restRules = <S extends "stopped" | "exited" | "failed">(s: S) => ({
   checkSkipped: ignore(s),
   ready: ignore(s),
   readyTimeout: ignore(s),
+  statusText: ignore(s),
+  watchdog: ignore(s),
+  watchdogTimeout: ignore(s),
+  extendTimeout: ignore(s),
   backoffElapsed: ignore(s),
 });
 
 const liveRules = <S extends "starting" | "running" | "degraded">(s: S) => ({
+  adopt: ignore(s),
   start: {
     to: [s] as const,
     run: (m: InstanceModel, e: { cmd: number }) => same({ ...m, want: "up", cmd: e.cmd }),
@@ -599,6 +699,11 @@ const liveRules = <S extends "starting" | "running" | "degraded">(s: S) => ({
     s === "starting"
       ? { to: [s, "stopping"] as const, run: onReadyTimeout }
       : { to: [s] as const, run: onReadyTimeout },
+  statusText: { to: [s] as const, run: onStatusText },
+  watchdog: { to: [s] as const, run: onWatchdog },
+  // Only a ready process has a watchdog; a miss is a failed check, which may restart it.
+  watchdogTimeout: s === "starting" ? ignore(s) : { to: [s, "stopping"] as const, run: onWatchdogTimeout },
+  extendTimeout: { to: [s] as const, run: onExtendTimeout },
   backoffElapsed: ignore(s),
 });
 
@@ -610,6 +715,7 @@ const whileStopping =
 
 export const TABLE: Table = {
   waiting: {
+    adopt: { to: ["running", "starting"], run: adopt },
     start: { to: ["starting", "waiting"], run: (m, e, _p, now) => startFromRest(m, e, now) },
     restart: { to: ["starting", "waiting"], run: (m, e, _p, now) => startFromRest(m, e, now) },
     reload: { to: ["starting", "waiting"], run: (m, e, _p, now) => startFromRest(m, e, now) },
@@ -626,6 +732,10 @@ export const TABLE: Table = {
     exit: { to: ["waiting"], run: onExit },
     check: ignore("waiting"),
     checkSkipped: ignore("waiting"),
+    statusText: ignore("waiting"),
+    watchdog: ignore("waiting"),
+    watchdogTimeout: ignore("waiting"),
+    extendTimeout: ignore("waiting"),
     ready: ignore("waiting"),
     readyTimeout: ignore("waiting"),
     backoffElapsed: ignore("waiting"),
@@ -634,6 +744,7 @@ export const TABLE: Table = {
   running: liveRules("running"),
   degraded: liveRules("degraded"),
   stopping: {
+    adopt: ignore("stopping"),
     start: { to: ["stopping"], run: whileStopping(() => "start", "up") },
     restart: { to: ["stopping"], run: whileStopping(() => "start", "up") },
     reload: { to: ["stopping"], run: whileStopping(() => "start", "up") },
@@ -644,12 +755,23 @@ export const TABLE: Table = {
     exit: { to: ["stopping", "stopped", "starting", "backoff", "exited", "failed"], run: onExit },
     check: ignore("stopping"),
     checkSkipped: ignore("stopping"),
+    statusText: { to: ["stopping"], run: onStatusText },
+    watchdog: ignore("stopping"),
+    watchdogTimeout: ignore("stopping"),
+    extendTimeout: { to: ["stopping"], run: onExtendTimeout },
     ready: ignore("stopping"),
     readyTimeout: ignore("stopping"),
     backoffElapsed: ignore("stopping"),
   },
   stopped: restRules("stopped"),
   backoff: {
+    adopt: {
+      to: ["running", "starting"],
+      run: (m, e, p, now) => {
+        const out = adopt(m, e, p, now);
+        return { ...out, effects: [{ type: "cancelTimer", timer: "backoff", run: 0 }, ...out.effects] };
+      },
+    },
     start: {
       to: ["starting", "waiting"],
       run: (m, e, _p, now) => startFromRest(m, e, now, [{ type: "cancelTimer", timer: "backoff", run: 0 }]),
@@ -677,6 +799,10 @@ export const TABLE: Table = {
     exit: { to: ["backoff"], run: onExit },
     check: ignore("backoff"),
     checkSkipped: ignore("backoff"),
+    statusText: ignore("backoff"),
+    watchdog: ignore("backoff"),
+    watchdogTimeout: ignore("backoff"),
+    extendTimeout: ignore("backoff"),
     ready: ignore("backoff"),
     readyTimeout: ignore("backoff"),
     backoffElapsed: { to: ["starting"], run: (m, _e, _p, now) => spawn(m, now) },

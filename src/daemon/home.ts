@@ -1,6 +1,7 @@
-// GOD_HOME: the directory that holds one god's socket, logs and state (created 0700), and the lock that keeps
-// a second god off the same home. The lock file holds the owner's pid and start time, so a lock left by a
-// crashed god (or a reused pid) is recognised as stale and taken over.
+// GOD_HOME: the directory that holds one god's socket, logs, state and `jobs/` (the loader directory that
+// `god add` writes to and god always watches, SPEC 14), all created 0700, and the lock that keeps a second god
+// off the same home. The lock file holds the owner's pid and start time, so a lock left by a crashed god (or a
+// reused pid) is recognised as stale and taken over.
 
 import {
   chmodSync,
@@ -25,6 +26,8 @@ export interface HomePaths {
   logs: string;
   state: string;
   lock: string;
+  /** The loader directory god always watches: `god add` writes NAME.json there. */
+  jobs: string;
 }
 
 export function homePaths(home: string): HomePaths {
@@ -34,6 +37,7 @@ export function homePaths(home: string): HomePaths {
     logs: join(home, "logs"),
     state: join(home, "state.json"),
     lock: join(home, "god.lock"),
+    jobs: join(home, "jobs"),
   };
 }
 
@@ -41,6 +45,7 @@ export function ensureHome(paths: HomePaths): void {
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
   if ((statSync(paths.home).mode & 0o077) !== 0) chmodSync(paths.home, 0o700);
   mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
+  mkdirSync(paths.jobs, { recursive: true, mode: 0o700 });
 }
 
 /**

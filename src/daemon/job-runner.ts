@@ -5,7 +5,7 @@
 
 import type { ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
-import type { Deps, Effect } from "../core/instance-events.js";
+import type { Deps, Effect, InstanceEvent } from "../core/instance-events.js";
 import { awaitsSpawn, type InstanceModel, liveProc, procsOf } from "../core/instance-state.js";
 import { initialJob, type JobEvent, type JobModel, jobState, jobTransition } from "../core/job-model.js";
 import { type InstancePolicy, policyOf } from "../core/policy.js";
@@ -22,6 +22,7 @@ import type { InstanceJson, JobJson } from "../protocol/control.js";
 import type { JobConfig } from "../protocol/jobspec.js";
 import type { JobStateName } from "../protocol/states.js";
 import type { JobSockets } from "../sockets/job-sockets.js";
+import { openReadiness, type Readiness, type ReadinessMessage } from "./instance-readiness.js";
 
 /** The loader a job belongs to, as the runner sees it (a LoaderSlot). */
 export interface LoaderLink {
@@ -60,6 +61,8 @@ export interface LaunchPlan {
   godLog: RunnerLog;
   /** Usage of the instances' process groups, for status (SPEC 15). */
   usage: UsageOf;
+  /** Where instances with `ready: "notify"` get their sockets (GOD_HOME/notify, 0700). */
+  notifyDir: string;
   changed(runner: JobRunner, change: RunnerChange): void;
 }
 
@@ -70,6 +73,9 @@ interface Live {
   child: ChildProcess;
   exited: Promise<void>;
   startTime: number | null;
+  readiness: Readiness;
+  /** The SIGKILL that ends a stop, once one was asked for. */
+  killTimer: NodeJS.Timeout | null;
   /** Identities of the program's files when it was spawned: a later change of one is a deploy. */
   files: Map<string, string | null>;
 }
@@ -273,6 +279,7 @@ export class JobRunner {
       instances,
       usage: sumUsage(instances),
       maxMemory: this.config.maxMemory,
+      statusText: first.statusText,
     };
   }
 
@@ -281,7 +288,16 @@ export class JobRunner {
   private apply(index: number, effect: Effect): void {
     switch (effect.type) {
       case "spawn":
-        void this.launch(index, effect.run);
+        // Whatever goes wrong on the way to a process is a failed spawn of that process, never god's crash.
+        this.launch(index, effect.run).catch((error: unknown) => {
+          const message = `could not be prepared: ${(error as Error).message}`;
+          this.plan.godLog.write("error", `job ${this.label(index)} ${message}`, { job: this.name });
+          this.dispatch({
+            type: "instance",
+            index,
+            event: { type: "spawnFailed", run: effect.run, message },
+          });
+        });
         return;
       case "kill":
         void this.kill(index, effect);
@@ -303,7 +319,9 @@ export class JobRunner {
             event:
               effect.timer === "backoff"
                 ? { type: "backoffElapsed" }
-                : { type: "readyTimeout", run: effect.run },
+                : effect.timer === "ready"
+                  ? { type: "readyTimeout", run: effect.run }
+                  : { type: "watchdogTimeout", run: effect.run },
           });
         }, effect.delayMs);
         this.timers.set(name, timer);
@@ -312,6 +330,11 @@ export class JobRunner {
       case "cancelTimer":
         this.clear(this.timers, `${index}:${effect.timer}:${effect.run}`);
         return;
+      case "extendKill": {
+        const live = this.lives.get(key(index, effect.run));
+        if (live?.killTimer) this.armKill(live, effect.ms);
+        return;
+      }
     }
   }
 
@@ -341,22 +364,37 @@ export class JobRunner {
     if ("error" in held) return failed(held.error);
     const unrecorded = this.plan.recorder.saveNow();
     if (unrecorded !== null) return failed(unrecorded);
+    const readiness = await openReadiness(config, index, run, this.plan.notifyDir, (message) =>
+      this.readinessMessage(index, run, message),
+    );
+    if ("error" in readiness) return failed(readiness.error);
     const merge = config.logs.merge;
     const pipes = await this.plan.pipes.take(merge ? 1 : 2).catch(() => null);
     const [out, err] = pipes ?? [];
-    const env: Record<string, string> = { GOD_INSTANCE: String(index), NODE_APP_INSTANCE: String(index) };
+    const env: Record<string, string> = {
+      GOD_INSTANCE: String(index),
+      NODE_APP_INSTANCE: String(index),
+      ...readiness.env,
+    };
     if (held.length > 0) {
       env["LISTEN_FDS"] = String(held.length);
       env["LISTEN_FDNAMES"] = held.map((h) => h.name).join(":");
     }
+    const fds: Array<number | null> = held.map((h) => h.fd);
+    if (readiness.fd !== null) {
+      while (fds.length < readiness.fd.index - 3) fds.push(null);
+      fds[readiness.fd.index - 3] = readiness.fd.fd;
+    }
     const result = await spawnInstance(config, {
       extraEnv: env,
-      extraFds: held.map((h) => h.fd),
+      extraFds: fds,
       ...(out ? { outFds: [out.writeFd, (err ?? out).writeFd] as [number, number] } : {}),
     });
     for (const pipe of pipes ?? []) pipe.closeWriteEnd();
+    readiness.afterSpawn();
     if (!result.ok) {
       for (const pipe of pipes ?? []) pipe.readable.destroy();
+      readiness.close();
       return failed(result.message);
     }
     const { child, pid } = result;
@@ -364,6 +402,9 @@ export class JobRunner {
       child.once("exit", (code, signal) => {
         // The group lives as long as its leader: whatever the instance left behind goes with it.
         signalGroup(pid, "SIGKILL");
+        const live = this.lives.get(key(index, run));
+        if (live?.killTimer) clearTimeout(live.killTimer);
+        readiness.close();
         this.lives.delete(key(index, run));
         this.plan.recorder.saveSoon();
         resolve();
@@ -380,6 +421,8 @@ export class JobRunner {
       exited,
       startTime: processStartTime(pid),
       files,
+      readiness,
+      killTimer: null,
     });
     const streams = out
       ? { out: out.readable, err: merge ? null : (err?.readable ?? null) }
@@ -407,15 +450,33 @@ export class JobRunner {
     const dialect = effect.ask ? this.plan.loader.dialect : null;
     const plan = dialect ? await dialect.stopPlan(this.name, live.pid) : ({ by: "god" } as const);
     if (plan.by === "god") {
-      stopGroup(live.pid, effect.signal, effect.timeoutMs, live.exited);
+      signalGroup(live.pid, effect.signal);
+      this.armKill(live, effect.timeoutMs);
       return;
     }
     this.plan.godLog.write("info", `job ${this.label(index)}: its loader stops pid ${live.pid} itself`, {
       job: this.name,
       killAfterMs: plan.killAfterMs,
     });
-    const timer = setTimeout(() => signalGroup(live.pid, "SIGKILL"), plan.killAfterMs);
-    void live.exited.then(() => clearTimeout(timer));
+    this.armKill(live, plan.killAfterMs);
+  }
+
+  /** SIGKILL to the group after `ms` unless it has exited (a stop's timeout; EXTEND_TIMEOUT_USEC moves it). */
+  private armKill(live: Live, ms: number): void {
+    if (live.killTimer) clearTimeout(live.killTimer);
+    live.killTimer = setTimeout(() => signalGroup(live.pid, "SIGKILL"), ms);
+  }
+
+  /** What an instance says on its readiness channel, as table events (and notes in god's log). */
+  private readinessMessage(index: number, run: number, message: ReadinessMessage): void {
+    const event = readinessEvent(run, message);
+    if (event !== null) {
+      this.dispatch({ type: "instance", index, event });
+      return;
+    }
+    const note = readinessNote(message);
+    if (note !== null)
+      this.plan.godLog.write("info", `job ${this.label(index)}: ${note}`, { job: this.name });
   }
 
   private armCheck(index: number, run: number, delayMs: number): void {
@@ -457,6 +518,42 @@ export class JobRunner {
 
   private label(index: number): string {
     return this.model.desired > 1 || index > 0 ? `${this.name}:${index}` : this.name;
+  }
+}
+
+/** What an instance says on its readiness channel that moves its table, as the event. */
+function readinessEvent(run: number, message: ReadinessMessage): InstanceEvent | null {
+  switch (message.type) {
+    case "ready":
+      return { type: "ready", run };
+    case "status":
+      return { type: "statusText", run, text: message.text };
+    case "watchdog":
+      return { type: "watchdog", run };
+    case "watchdog-trigger":
+      return { type: "watchdogTimeout", run };
+    case "extend-timeout":
+      return { type: "extendTimeout", run, ms: message.timeoutMs };
+    default:
+      return null;
+  }
+}
+
+/** What an instance says that is only worth a note in god's log. */
+function readinessNote(message: ReadinessMessage): string | null {
+  switch (message.type) {
+    case "stopping":
+      return "the instance says it is stopping (STOPPING=1)";
+    case "reloading":
+      return "the instance says it is reloading (RELOADING=1)";
+    case "mainpid":
+      return `MAINPID=${message.pid} is ignored: god watches the process it started`;
+    case "closed":
+      return "the instance closed its ready fd without writing a line; it is not ready";
+    case "bad":
+      return `${message.count} malformed line(s) on the notify socket were ignored`;
+    default:
+      return null;
   }
 }
 
@@ -502,6 +599,7 @@ function instanceJson(inst: InstanceModel, nowMs: number, usageOf: UsageOf): Ins
     adopted: proc?.adopted ?? false,
     processes: procsOf(inst).length,
     usage: pid === null ? null : usageOf(pid),
+    statusText: inst.statusText,
   };
 }
 

@@ -30,6 +30,8 @@ export class LoaderSlot {
   readonly path: string;
   /** How the loader runs: `[path, "godv1"]`, or a built-in loader's argv for a configuration file. */
   private readonly argv: string[] | undefined;
+  /** Added to god's environment for it (GOD_ENV_NAME for a configuration file). */
+  private readonly env: Record<string, string>;
   state: LoaderStateName = "down";
   /** The hello's job errors or the last failure; cleared by the next good hello. */
   error: string | null = null;
@@ -48,10 +50,11 @@ export class LoaderSlot {
   private readonly budget = new MalformedBudget();
   private readonly hooks: LoaderSlotHooks;
 
-  constructor(path: string, hooks: LoaderSlotHooks, argv?: string[]) {
+  constructor(path: string, hooks: LoaderSlotHooks, argv?: string[], env: Record<string, string> = {}) {
     this.path = path;
     this.hooks = hooks;
     this.argv = argv;
+    this.env = env;
   }
 
   /** The dialect of the last process that said hello (an idle loader keeps it). */
@@ -94,6 +97,7 @@ export class LoaderSlot {
         },
         this.budget,
         this.argv,
+        this.env,
       );
       this.trial = { connection, waiters: [...(previous?.waiters ?? []), done] };
       if (previous) void previous.connection.stop();

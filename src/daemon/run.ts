@@ -2,7 +2,10 @@
 // the control socket, starts the loaders, watches their directories, and turns signals into actions.
 
 import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
+import type { ConfigKind } from "../config/config-job.js";
+import { configFileKind, configLoaderKind } from "../config/config-kind.js";
+import { configLoaderCommand } from "../config/loader-command.js";
 import { GodLog } from "../logs/god-log.js";
 import { LogsService } from "../logs/logs-service.js";
 import { selfUsage } from "../process/group-usage.js";
@@ -20,11 +23,16 @@ import { StateRecorder } from "./state-recorder.js";
 import { Supervisor } from "./supervisor.js";
 
 export interface RunOptions {
+  /** Loader directories besides GOD_HOME/jobs, which god always watches. */
   dirs: string[];
   loaders: string[];
+  /** PM2's `--env NAME`: every configuration file's loader picks env_NAME (GOD_ENV_NAME). */
+  envName: string | null;
   home: string;
   http: string | null;
   httpToken: string | null;
+  /** Called once the control socket (and HTTP) answer, before any loader starts (`god run -d` waits for it). */
+  ready?: () => void;
 }
 
 export async function runDaemon(options: RunOptions): Promise<number> {
@@ -63,7 +71,13 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     log.warn(`removed the stale socket ${paths.socket} left by a god that is gone`, {});
   }
 
-  const found = survivors(readState(paths.state));
+  const state = readState(paths.state);
+  if (!Array.isArray(state)) {
+    releaseLock(paths);
+    process.stderr.write(`god: ${state.error}.\n`);
+    return 1;
+  }
+  const found = survivors(state);
   if (found.length > 0) {
     log.warn(
       `found ${found.length} instance(s) left by a god that crashed; stopping them before starting anything`,
@@ -115,6 +129,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     },
     reloadLoaders: () => void reloadAll(),
     usage: (pgid) => rules.usageOf(pgid),
+    notifyDir: join(paths.home, "notify"),
   });
 
   // ---- the rules of SPEC 15: usage sampler, maxMemory, cron, watch (src/daemon/rules.ts) -----------------
@@ -219,6 +234,8 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     }
   }
 
+  options.ready?.();
+
   let signals = 0;
   const onStopSignal = (signal: NodeJS.Signals) => {
     signals++;
@@ -242,9 +259,16 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     log.info("SIGUSR1: log files reopened", {});
   });
 
+  // GOD_HOME/jobs first (`god add`), then the --dir directories.
+  const dirs = [paths.jobs, ...options.dirs.filter((dir) => resolve(dir) !== paths.jobs)];
   const identities = new Map<string, string>();
-  const consider = (path: string, fromWatch: boolean) => {
-    const result = loaderIdentity(path);
+  /** A loader file added, replaced or removed; `kindOf` names its converter when it is a configuration file. */
+  const consider = (
+    path: string,
+    fromWatch: boolean,
+    kindOf: (path: string) => ConfigKind | null = configLoaderKind,
+  ) => {
+    const result = loaderIdentity(path, kindOf);
     const known = supervisor.loaders.has(path);
     if ("skip" in result) {
       if (known) {
@@ -259,19 +283,25 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     if (identities.get(path) === result.identity && known) return;
     identities.set(path, result.identity);
     if (known) log.info(`loader ${path} changed; reloading it`, { loader: path });
-    void supervisor.addLoader(path).load();
+    void addLoader(path, result.config).load();
+  };
+  /** A configuration file runs god's built-in file loader; any other loader runs as `PATH godv1`. */
+  const addLoader = (path: string, config: ConfigKind | null) => {
+    if (config === null) return supervisor.addLoader(path);
+    const { command, args, env } = configLoaderCommand(path, options.envName);
+    return supervisor.addLoader(path, [command, ...args], env);
   };
   const reloadAll = async () => {
-    for (const dir of options.dirs) for (const entry of scanDir(dir)) consider(entry.path, false);
+    for (const dir of dirs) for (const entry of scanDir(dir)) consider(entry.path, false);
     for (const path of options.loaders)
-      if (!supervisor.loaders.has(resolve(path))) consider(resolve(path), false);
+      if (!supervisor.loaders.has(resolve(path))) consider(resolve(path), false, configFileKind);
     const paths = [...supervisor.loaders.keys()].filter((p) => existsSync(p));
     await Promise.all(paths.map((p) => supervisor.loaders.get(p)?.load()));
     return supervisor.loadersJson();
   };
 
-  log.info(`god ${process.pid} started`, { home: paths.home, dirs: options.dirs, loaders: options.loaders });
-  for (const dir of options.dirs) {
+  log.info(`god ${process.pid} started`, { home: paths.home, dirs, loaders: options.loaders });
+  for (const dir of dirs) {
     for (const entry of scanDir(dir)) consider(entry.path, false);
     closers.push(
       watchDir(
@@ -284,11 +314,11 @@ export async function runDaemon(options: RunOptions): Promise<number> {
   }
   for (const path of options.loaders) {
     const full = resolve(path);
-    const result = loaderIdentity(full);
+    const result = loaderIdentity(full, configFileKind);
     if ("skip" in result) log.error(`--loader ${path} cannot be used: ${result.skip}`, { path: full });
     else {
       identities.set(full, result.identity);
-      void supervisor.addLoader(full).load();
+      void addLoader(full, result.config).load();
     }
   }
 

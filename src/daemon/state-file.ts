@@ -1,7 +1,11 @@
-// state.json: every live instance as {job, pid, pgid, startTime} (SPEC 9) plus how to stop it, written
-// atomically after each spawn and exit. A god that starts after its predecessor crashed reads it and stops
-// the survivors before it starts anything. A recorded pid now worn by another process (another start time) is
-// left alone; a group whose leader died while god was down is still found through its remaining members.
+// state.json: every live process as {job, pid, pgid, startTime} (SPEC 9) plus how to stop it and what a later
+// god needs to adopt it (SPEC 13: its index and run, when it started, whether it was ready, its output FIFOs,
+// its notify socket, the spec it was started with and its program's identity), written atomically before and
+// after each spawn and soon after each exit. A god that starts after its predecessor died reads it and adopts the
+// survivors (or, with --no-adopt, stops them before it starts anything). A recorded pid now worn by another
+// process (another start time) is left alone; a group whose leader died while god was down is still found
+// through its remaining members. A file of a newer format, or one that cannot be read, is refused: guessing
+// could kill or duplicate what runs.
 
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
@@ -17,7 +21,34 @@ export interface InstanceRecord {
   startTime: number;
   stopSignal: string;
   stopTimeoutMs: number;
+  /** What adoption needs (SPEC 13); absent in files of a god before it (format 1). */
+  adopt?: AdoptRecord;
 }
+
+export interface AdoptRecord {
+  index: number;
+  run: number;
+  spawnedAtMs: number;
+  /** Whether it had become ready (otherwise the next god waits for its readiness again). */
+  ready: boolean;
+  /** Its stdout and stderr FIFOs under GOD_HOME (one for logs.merge); empty when its output cannot be taken. */
+  pipes: string[];
+  /** Its ready fd's FIFO, while it has not said it is ready. */
+  readyPipe: string | null;
+  notify: string | null;
+  /** The spec it was started with, to tell whether the loaders changed it meanwhile. */
+  spec: {
+    exec: string[];
+    env: Record<string, string | null>;
+    cwd: string | null;
+    listen: Record<string, string>;
+  };
+  /** Its program files' identities when it started (a deploy meanwhile is a new identity). */
+  files: Array<[string, string | null]>;
+}
+
+/** The format this god writes and the newest it reads. */
+export const STATE_FORMAT = 2;
 
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 /** A hand-edited state.json must not hold god's start up for longer than this per survivor. */
@@ -26,21 +57,43 @@ const POLL_MS = 50;
 
 export function writeState(path: string, instances: InstanceRecord[]): void {
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ god: process.pid, instances }, null, 1) + "\n", { mode: 0o600 });
+  const text = JSON.stringify({ format: STATE_FORMAT, god: process.pid, instances }, null, 1);
+  writeFileSync(tmp, `${text}\n`, { mode: 0o600 });
   renameSync(tmp, path);
 }
 
-/** The records of state.json; a missing or damaged file, or a damaged record, is skipped (nothing to stop). */
-export function readState(path: string): InstanceRecord[] {
+/**
+ * The records of state.json: none for a missing file; the sentence refusing it for a file of a newer format or
+ * one that is not god's JSON (nothing may be guessed from it). A damaged record alone is skipped.
+ */
+export function readState(path: string): InstanceRecord[] | { error: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    return {
+      error: `god cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    };
+  }
+  const refuse = (why: string) => ({
+    error: `${path} ${why}; god will not guess which processes it names. Move it away to start afresh (what it names keeps running, unsupervised), or start the god that wrote it`,
+  });
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(path, "utf8"));
+    value = JSON.parse(text);
   } catch {
-    return [];
+    return refuse("is not valid JSON (damaged)");
   }
-  const list =
-    typeof value === "object" && value !== null ? (value as { instances?: unknown }).instances : null;
-  if (!Array.isArray(list)) return [];
+  if (typeof value !== "object" || value === null) return refuse("is not god's state (not an object)");
+  const format = (value as { format?: unknown }).format ?? 1;
+  if (typeof format !== "number" || !Number.isInteger(format) || format < 1)
+    return refuse("has no valid format number");
+  if (format > STATE_FORMAT) {
+    return refuse(`was written by a newer god (format ${format}; this god reads up to ${STATE_FORMAT})`);
+  }
+  const list = (value as { instances?: unknown }).instances;
+  if (!Array.isArray(list)) return refuse('has no "instances" list');
   const records: InstanceRecord[] = [];
   for (const item of list as unknown[]) {
     if (typeof item !== "object" || item === null) continue;
@@ -48,11 +101,13 @@ export function readState(path: string): InstanceRecord[] {
     const { job, pid, pgid, startTime, stopSignal, stopTimeoutMs } = r;
     if (typeof job !== "string" || !isPid(pid) || !isPid(pgid)) continue;
     if (typeof startTime !== "number" || !Number.isFinite(startTime) || startTime <= 0) continue;
+    const adopt = adoptRecord(r["adopt"]);
     records.push({
       job,
       pid,
       pgid,
       startTime,
+      ...(adopt ? { adopt } : {}),
       stopSignal:
         typeof stopSignal === "string" &&
         /^SIG[A-Z0-9]+$/.test(stopSignal) &&
@@ -66,6 +121,37 @@ export function readState(path: string): InstanceRecord[] {
     });
   }
   return records;
+}
+
+function isStrings(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === "string");
+}
+
+/** The adoption part of a record, checked field by field; null (not adoptable) when any is wrong. */
+function adoptRecord(value: unknown): AdoptRecord | null {
+  if (typeof value !== "object" || value === null) return null;
+  const a = value as Record<string, unknown>;
+  const spec = a["spec"] as Record<string, unknown> | null | undefined;
+  const ok =
+    Number.isInteger(a["index"]) &&
+    (a["index"] as number) >= 0 &&
+    Number.isInteger(a["run"]) &&
+    (a["run"] as number) >= 1 &&
+    typeof a["spawnedAtMs"] === "number" &&
+    typeof a["ready"] === "boolean" &&
+    isStrings(a["pipes"]) &&
+    (a["readyPipe"] === null || typeof a["readyPipe"] === "string") &&
+    (a["notify"] === null || typeof a["notify"] === "string") &&
+    typeof spec === "object" &&
+    spec !== null &&
+    isStrings(spec["exec"]) &&
+    typeof spec["env"] === "object" &&
+    spec["env"] !== null &&
+    (spec["cwd"] === null || typeof spec["cwd"] === "string") &&
+    typeof spec["listen"] === "object" &&
+    spec["listen"] !== null &&
+    Array.isArray(a["files"]);
+  return ok ? (a as unknown as AdoptRecord) : null;
 }
 
 function isPid(value: unknown): value is number {

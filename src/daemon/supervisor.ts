@@ -26,6 +26,7 @@ import { ErrorCode, GodError } from "../protocol/errors.js";
 import type { JobEventParams } from "../protocol/job-event.js";
 import type { JobConfig } from "../protocol/jobspec.js";
 import { JobSockets } from "../sockets/job-sockets.js";
+import { notifyAvailable } from "../sockets/notify-socket.js";
 import { type InstanceRecorder, JobRunner, type RunnerChange, type UsageOf } from "./job-runner.js";
 import { LoaderSlot } from "./loader-slot.js";
 
@@ -41,6 +42,8 @@ export interface SupervisorOptions {
   reloadLoaders: () => void;
   /** Usage of a process group from the daemon's sampler (SPEC 15). */
   usage: UsageOf;
+  /** GOD_HOME/notify: the instances' notify sockets (SPEC 11). */
+  notifyDir: string;
 }
 
 /** How long a command waits for its outcome, past the job's own stop timeout and check grace. */
@@ -90,8 +93,11 @@ export class Supervisor {
 
   // ---- loaders ------------------------------------------------------------------------------------------
 
-  /** `argv` runs the loader when it is not `PATH godv1` (a built-in loader of a configuration file). */
-  addLoader(path: string, argv?: string[]): LoaderSlot {
+  /**
+   * `argv` runs the loader when it is not `PATH godv1` (a built-in loader of a configuration file), with `env`
+   * added to god's environment.
+   */
+  addLoader(path: string, argv?: string[], env?: Record<string, string>): LoaderSlot {
     const existing = this.loaders.get(path);
     if (existing) return existing;
     const slot = new LoaderSlot(
@@ -108,6 +114,7 @@ export class Supervisor {
         },
       },
       argv,
+      env,
     );
     this.loaders.set(path, slot);
     return slot;
@@ -159,6 +166,13 @@ export class Supervisor {
       }
       accepted.set(config.name, config);
     }
+    // `ready: "notify"` needs the optional native package; without it, refuse at once with what to install.
+    for (const config of [...accepted.values()]) {
+      const missing = config.ready === "notify" ? notifyAvailable() : null;
+      if (missing === null) continue;
+      accepted.delete(config.name);
+      errors.push(`job "${config.name}": ${missing}`);
+    }
     const elsewhere = new Set([...this.jobs.values()].filter((r) => r.loader !== slot).map((r) => r.name));
     const graph = new Map([...accepted.values()].map((c) => [c.name, c.after]));
     for (const [name, message] of dependencyErrors(graph, elsewhere)) {
@@ -206,6 +220,7 @@ export class Supervisor {
         recorder: this.options.recorder,
         godLog: this.log,
         usage: this.options.usage,
+        notifyDir: this.options.notifyDir,
         changed: (r, change) => this.jobChanged(r, change),
       });
       this.jobs.set(config.name, runner);

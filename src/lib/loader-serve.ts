@@ -89,11 +89,12 @@ export function serveLoader(options: ServeOptions): void {
     if (!entry.run) {
       throw new GodError(ErrorCode.InvalidState, `job "${name}" has no check function in this loader`);
     }
-    const { pid, instance } = params;
+    const { pid, instance, index } = params;
     if (typeof pid !== "number") throw new GodError(ErrorCode.InvalidParams, "pid: expected a number");
     if (typeof instance !== "number")
       throw new GodError(ErrorCode.InvalidParams, "instance: expected a number");
-    return runCheck(entry.run, { job: name, pid, instance });
+    // index came with instances (SPEC 12); a god before them did not send it: the one instance is 0.
+    return runCheck(entry.run, { job: name, pid, instance, index: typeof index === "number" ? index : 0 });
   };
 
   const deliverEvent = (params: unknown): void => {

@@ -10,7 +10,10 @@ import type { CheckStatus, JobEvent } from "./wire.js";
 export interface CheckContext {
   job: string;
   pid: number;
+  /** The run number of the process (1, 2, ...: a new one for each restart). */
   instance: number;
+  /** The instance's index, 0 .. N-1 (GOD_INSTANCE of the process), for a job with `instances: N`. */
+  index: number;
 }
 
 export interface CheckResultObject {
@@ -104,6 +107,22 @@ export interface JobOptions {
   events?: JobStateName[] | undefined;
   /** Called for the states listed in `events`; errors are written to stderr. */
   onEvent?: ((event: JobEvent) => void | PromiseLike<void>) | undefined;
+  /** Processes of the job, each with its index in GOD_INSTANCE; "max": one per CPU. Default 1. */
+  instances?: number | "max" | undefined;
+  /** Readiness from the program itself: "notify" (READY=1) or {fd: N}; the program calls ready(). */
+  ready?: "notify" | { fd: number } | undefined;
+  /** Not ready in time is a failed start; default 60s with `ready`. */
+  readyTimeout?: Duration | undefined;
+  readyTimeoutMs?: number | undefined;
+  /** With ready "notify": a WATCHDOG=1 missing this long is a failed check. */
+  watchdog?: Duration | undefined;
+  watchdogMs?: number | undefined;
+  /** RSS of the instance's whole process group above which it is replaced: bytes, or "300M", "1G". */
+  maxMemory?: number | string | undefined;
+  /** Restart the job at these times: five or six cron fields, or {schedule, timeZone}. */
+  cron?: string | { schedule: string; timeZone?: string } | undefined;
+  /** Reload the job when files under these paths change. */
+  watch?: { paths: string[]; ignore?: string[]; debounce?: Duration; debounceMs?: number } | undefined;
 }
 
 /** The object job() returns: every option stays assignable until init() sends the jobs to god. */

@@ -26,7 +26,17 @@ const JOB_KEYS = [
   "logs",
   "events",
   "onEvent",
+  "instances",
+  "ready",
+  "readyTimeout",
+  "readyTimeoutMs",
+  "watchdog",
+  "watchdogMs",
+  "maxMemory",
+  "cron",
+  "watch",
 ];
+const WATCH_KEYS = ["paths", "ignore", "debounce", "debounceMs"];
 const CHECK_KEYS = [
   "run",
   "probe",
@@ -76,13 +86,14 @@ function pickDuration(
 ): number | undefined {
   const a = value[short];
   const b = value[long];
-  if (a !== undefined && b !== undefined) fail(`${parent}.${short}`, `give ${short} or ${long}, not both`);
+  const at = (key: string) => (parent === "" ? key : `${parent}.${key}`);
+  if (a !== undefined && b !== undefined) fail(at(short), `give ${short} or ${long}, not both`);
   const key = a !== undefined ? short : long;
   const raw = a !== undefined ? a : b;
   if (raw === undefined) return undefined;
   const ms = durationMs(raw);
-  if (ms === null) return fail(`${parent}.${key}`, `expected ${DURATION_FORMS}, got ${describeValue(raw)}`);
-  if (ms < minMs) return fail(`${parent}.${key}`, `must be at least ${minMs} ms, got ${describeValue(raw)}`);
+  if (ms === null) return fail(at(key), `expected ${DURATION_FORMS}, got ${describeValue(raw)}`);
+  if (ms < minMs) return fail(at(key), `must be at least ${minMs} ms, got ${describeValue(raw)}`);
   return ms;
 }
 
@@ -240,7 +251,33 @@ export function buildSpec(job: Job): PartialJobSpec {
   if (job.reload !== undefined) spec.reload = job.reload;
   if (job.logs !== undefined) spec.logs = job.logs as NonNullable<WireJobSpec["logs"]>;
   if (job.events !== undefined) spec.events = job.events;
+  if (job.instances !== undefined) spec.instances = job.instances;
+  if (job.ready !== undefined) spec.ready = job.ready;
+  const readyTimeoutMs = pickDuration(raw, "readyTimeout", "readyTimeoutMs", "", 0, fail);
+  if (readyTimeoutMs !== undefined) spec.readyTimeoutMs = readyTimeoutMs;
+  const watchdogMs = pickDuration(raw, "watchdog", "watchdogMs", "", 1, fail);
+  if (watchdogMs !== undefined) spec.watchdogMs = watchdogMs;
+  if (job.maxMemory !== undefined) spec.maxMemory = job.maxMemory;
+  if (job.cron !== undefined) spec.cron = job.cron;
+  const watch = watchSpec(job.watch, fail);
+  if (watch !== undefined) spec.watch = watch;
   return spec;
+}
+
+function watchSpec(value: unknown, fail: Fail): WireJobSpec["watch"] {
+  if (value === undefined) return undefined;
+  if (!isRecord(value))
+    return fail("watch", `expected an object {paths, ignore, debounce}, got ${describeValue(value)}`);
+  unknownKeys(value, WATCH_KEYS, "watch", fail);
+  if (!isStringArray(value["paths"]) || value["paths"].length === 0) {
+    fail("watch.paths", `expected a non-empty array of paths, got ${describeValue(value["paths"])}`);
+  }
+  expectType(value["ignore"], isStringArray(value["ignore"]), "watch.ignore", "an array of patterns", fail);
+  const out: NonNullable<WireJobSpec["watch"]> = { paths: [...(value["paths"] as string[])] };
+  if (value["ignore"] !== undefined) out.ignore = [...(value["ignore"] as string[])];
+  const debounceMs = pickDuration(value, "debounce", "debounceMs", "watch", 0, fail);
+  if (debounceMs !== undefined) out.debounceMs = debounceMs;
+  return out;
 }
 
 /** The complete JobSpec that init() sends: exec must be set and a check must say who runs it. */

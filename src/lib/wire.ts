@@ -37,6 +37,13 @@ export interface WireJobSpec {
     merge?: boolean;
   };
   events?: JobStateName[];
+  instances?: number | "max";
+  ready?: "notify" | { fd: number };
+  readyTimeoutMs?: number;
+  watchdogMs?: number;
+  maxMemory?: number | string;
+  cron?: string | { schedule: string; timeZone?: string };
+  watch?: { paths: string[]; ignore?: string[]; debounceMs?: number };
 }
 
 export interface HelloParams {

@@ -56,6 +56,8 @@ const LOG_LEVELS = new Set(["debug", "info", "warn", "error"]);
 export class LoaderConnection {
   readonly path: string;
   private readonly argv: readonly string[];
+  /** Added to god's environment for the loader (GOD_ENV_NAME for a configuration file's built-in loader). */
+  private readonly env: Readonly<Record<string, string>>;
   private readonly callbacks: LoaderCallbacks;
   private readonly budget: MalformedBudget;
   private child: ChildProcess | null = null;
@@ -72,9 +74,16 @@ export class LoaderConnection {
   dialect: LoaderDialect | null = null;
 
   /** `argv` runs the loader (default `[path, "godv1"]`; a built-in loader for a config file differs). */
-  constructor(path: string, callbacks: LoaderCallbacks, budget = new MalformedBudget(), argv?: string[]) {
+  constructor(
+    path: string,
+    callbacks: LoaderCallbacks,
+    budget = new MalformedBudget(),
+    argv?: string[],
+    env: Record<string, string> = {},
+  ) {
     this.path = path;
     this.argv = argv ?? [path, "godv1"];
+    this.env = env;
     this.callbacks = callbacks;
     this.budget = budget;
     this.exited = new Promise((resolve) => {
@@ -92,7 +101,8 @@ export class LoaderConnection {
 
   start(): void {
     const [file, ...args] = this.argv as [string, ...string[]];
-    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"], detached: true });
+    const env = Object.keys(this.env).length === 0 ? process.env : { ...process.env, ...this.env };
+    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"], detached: true, env });
     this.child = child;
     child.once("error", (error: NodeJS.ErrnoException) => {
       if (child.pid === undefined) this.end(startMessage(this.path, error));

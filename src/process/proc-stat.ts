@@ -14,6 +14,8 @@ export interface ProcStat {
   startTime: number;
   /** Fields 14 to 17: user and system time of the process and of its reaped children, in clock ticks. */
   cpuTicks: number;
+  /** Field 52: the wait status of a zombie (what its parent will reap), else 0. */
+  exitStatus: number;
 }
 
 export function readProcStat(pid: number): ProcStat | null {
@@ -30,7 +32,8 @@ export function readProcStat(pid: number): ProcStat | null {
   const startTime = Number(rest[22 - 3]);
   if (state === undefined || !Number.isInteger(pgrp) || !Number.isFinite(startTime)) return null;
   const cpuTicks = [14, 15, 16, 17].reduce((sum, field) => sum + (Number(rest[field - 3]) || 0), 0);
-  return { pid, state, pgrp, startTime, cpuTicks };
+  const exitStatus = Number(rest[52 - 3]) || 0;
+  return { pid, state, pgrp, startTime, cpuTicks, exitStatus };
 }
 
 export function processStartTime(pid: number): number | null {

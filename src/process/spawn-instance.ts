@@ -23,8 +23,8 @@ export function jobEnvironment(
 export interface SpawnOptions {
   /** Extra environment set by god itself (LISTEN_FDS and the like), applied last. */
   extraEnv?: Record<string, string>;
-  /** fds for stdio slots 3 and up (listening sockets). */
-  extraFds?: number[];
+  /** fds for stdio slots 3 and up (listening sockets); null leaves a slot closed. */
+  extraFds?: Array<number | null>;
   /** fds for stdout and stderr (the same one twice for logs.merge); without them, Node's own pipes. */
   outFds?: [number, number];
 }
@@ -49,7 +49,7 @@ export function spawnInstance(config: JobConfig, options: SpawnOptions = {}): Pr
   const env = jobEnvironment(process.env, config.env);
   Object.assign(env, options.extraEnv ?? {});
   const fds = options.extraFds ?? [];
-  if (fds.length > 0) {
+  if (env["LISTEN_FDS"] !== undefined) {
     // LISTEN_PID must be the instance's own pid, known only after fork: a fixed sh trampoline sets it and
     // execs the argv, which is passed as arguments and never parsed by the shell.
     const found = findExecutable(file, env["PATH"] ?? "", cwd);
@@ -63,7 +63,7 @@ export function spawnInstance(config: JobConfig, options: SpawnOptions = {}): Pr
     file = "/bin/sh";
   }
   const [out, err]: ["pipe" | number, "pipe" | number] = options.outFds ?? ["pipe", "pipe"];
-  const stdio: Array<"ignore" | "pipe" | number> = ["ignore", out, err, ...fds];
+  const stdio: Array<"ignore" | "pipe" | number> = ["ignore", out, err, ...fds.map((fd) => fd ?? "ignore")];
   let child: ChildProcess;
   try {
     child = spawn(file, args, { cwd, env, stdio, detached: true, windowsHide: true });

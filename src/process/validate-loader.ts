@@ -17,7 +17,11 @@ export interface ValidateReport {
   errors: string[];
 }
 
-export function validateLoader(path: string): Promise<ValidateReport> {
+/** `launch` runs a loader that is not `PATH godv1`: god's built-in loader of a configuration file. */
+export function validateLoader(
+  path: string,
+  launch?: { argv: string[]; env: Record<string, string> },
+): Promise<ValidateReport> {
   const errors: string[] = [];
   let hello: AcceptedHello | null = null;
   return new Promise((done) => {
@@ -39,26 +43,32 @@ export function validateLoader(path: string): Promise<ValidateReport> {
         errors,
       });
     };
-    const connection = new LoaderConnection(resolve(path), {
-      onHello: (h) => {
-        hello = h;
-        void connection.stop();
+    const connection = new LoaderConnection(
+      resolve(path),
+      {
+        onHello: (h) => {
+          hello = h;
+          void connection.stop();
+        },
+        onEnd: (reason) => {
+          if (reason !== null) errors.push(reason);
+          finish();
+        },
+        onRequest: () => ({}),
+        onForward: () => {},
+        onNewLoaders: () => {},
+        onLog: () => {},
+        onStderr: (line) => {
+          process.stderr.write(`${path}: ${line}\n`);
+        },
+        onMalformed: (problem, excerpt) => {
+          errors.push(excerpt ? `${problem}: ${excerpt}` : problem);
+        },
       },
-      onEnd: (reason) => {
-        if (reason !== null) errors.push(reason);
-        finish();
-      },
-      onRequest: () => ({}),
-      onForward: () => {},
-      onNewLoaders: () => {},
-      onLog: () => {},
-      onStderr: (line) => {
-        process.stderr.write(`${path}: ${line}\n`);
-      },
-      onMalformed: (problem, excerpt) => {
-        errors.push(excerpt ? `${problem}: ${excerpt}` : problem);
-      },
-    });
+      undefined,
+      launch?.argv,
+      launch?.env,
+    );
     connection.start();
     setTimeout(() => void connection.stop(), FIRST_LINE_TIMEOUT_MS + 1000).unref();
   });

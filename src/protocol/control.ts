@@ -51,6 +51,8 @@ export interface InstanceJson {
   processes: number;
   /** CPU (100 = one core) and RSS of its live process's whole group, sampled each second; null before. */
   usage: UsageJson | null;
+  /** What the process last said of itself (STATUS=, SPEC 11), or null. */
+  statusText: string | null;
 }
 
 export interface UsageJson {
@@ -76,6 +78,8 @@ export interface JobJson {
   usage: UsageJson | null;
   /** The memory limit in bytes (SPEC 15), or null. */
   maxMemory: number | null;
+  /** Instance 0's STATUS= (SPEC 11), or null. */
+  statusText: string | null;
 }
 
 export interface StatusJson {

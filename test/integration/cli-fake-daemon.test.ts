@@ -82,6 +82,7 @@ function job(overrides: Partial<JobJson> & { name: string }): JobJson {
     instances: [],
     usage: null,
     maxMemory: null,
+    statusText: null,
     ...overrides,
   };
 }

@@ -80,10 +80,20 @@ test("usage errors: exit 2 and one sentence", async () => {
     [["start", "web", "--json"], "god: unknown flag --json for `god start`; run `god start --help`.\n"],
     [["check", "a", "b"], 'god: unexpected argument "b" for `god check`; run `god check --help`.\n'],
     [["validate"], "god: `god validate` needs the PATH of one loader; run `god validate --help`.\n"],
+    [["run", "now", "--home", home], 'god: unexpected argument "now" for `god run`; run `god run --help`.\n'],
     [
-      ["run", "--home", home],
-      "god: `god run` needs at least one --dir DIR or --loader PATH; run `god run --help`.\n",
+      ["run", "--env", "prod uction", "--home", home],
+      'god: --env prod uction is not an environment name; use letters, digits, "_" and "-" (as in env_production).\n',
     ],
+    [
+      ["add", "web", "node", "app.js", "--home", home],
+      "god: `god add` needs a NAME, then -- and the command: god add web -- node app.js; run `god add --help`.\n",
+    ],
+    [
+      ["add", "a b", "--", "true"],
+      'god: "a b" is not a job name; use 1 to 64 letters, digits, "_", "." or "-" (run `god add --help`).\n',
+    ],
+    [["remove"], "god: `god remove` needs the NAME of a job made by `god add`; run `god remove --help`.\n"],
     [["--dir"], "god: flag --dir of `god run` needs a value; run `god run --help`.\n"],
   ];
   const runs = await Promise.all(cases.map(([args]) => god(args)));

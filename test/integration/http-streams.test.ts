@@ -33,6 +33,7 @@ function jobJson(name: string, reason: string | null = null): JobJson {
     instances: [],
     usage: null,
     maxMemory: null,
+    statusText: null,
   };
 }
 

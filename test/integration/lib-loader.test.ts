@@ -272,7 +272,10 @@ describe("a loader in loader mode", () => {
             'the check returned 42; expected "ok", "degraded", "fail", a boolean or {status, message?, nextMs?}',
         },
       ],
-      ["f-context", { status: "ok", message: JSON.stringify({ job: "f-context", pid: 4242, instance: 7 }) }],
+      [
+        "f-context",
+        { status: "ok", message: JSON.stringify({ job: "f-context", pid: 4242, instance: 7, index: 0 }) },
+      ],
       ["db", { status: "ok" }],
     ];
     loader.send(...expected.map(([job], i) => checkRequest(100 + i, job)));

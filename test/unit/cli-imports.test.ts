@@ -59,6 +59,7 @@ test("the client commands load only builtins, the CLI and the protocol's framing
     "reload-loaders",
     "shutdown",
     "top",
+    "scale",
     "startup",
   ]) {
     check(`cli/commands/${command}.js`);

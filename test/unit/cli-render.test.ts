@@ -32,6 +32,7 @@ function job(overrides: Partial<JobJson> & { name: string }): JobJson {
     instances: [],
     usage: null,
     maxMemory: null,
+    statusText: null,
     ...overrides,
   };
 }
@@ -110,8 +111,9 @@ test("status: a MEM column (RSS/maxMemory) once any job has a usage reading or a
     adopted: false,
     processes: 1,
     usage: { cpuPercent: 1, rssBytes: rssMiB * MiB },
+    statusText: null,
   });
-  const text = renderStatus({
+  const status = {
     jobs: [
       job({
         name: "api",
@@ -130,19 +132,26 @@ test("status: a MEM column (RSS/maxMemory) once any job has a usage reading or a
       job({ name: "plain", pid: 7, usage: { cpuPercent: 0, rssBytes: 900 * 1024 } }),
       job({ name: "idle", state: "stopped" }),
     ],
-  });
+  };
   assert.equal(
-    text,
+    renderStatus(status),
     [
-      "JOB    STATE    PID  UPTIME  RESTARTS  MEM          CHECK  LOADER",
-      "api    running  100  -       0         120M/256M    -      backend.js",
-      "web    running  -    -       0         700M/2x512M  -      backend.js",
-      "batch  stopped  -    -       0         -/1.0G       -      backend.js",
-      "plain  running  7    -       0         900K         -      backend.js",
-      "idle   stopped  -    -       0         -            -      backend.js",
+      "JOB    STATE    PID  INST  UPTIME  RESTARTS  MEM          CHECK  LOADER",
+      "api    running  100  1/1   -       0         120M/256M    -      backend.js",
+      "web    running  -    2/2   -       0         700M/2x512M  -      backend.js",
+      "batch  stopped  -    0/0   -       0         -/1.0G       -      backend.js",
+      "plain  running  7    0/0   -       0         900K         -      backend.js",
+      "idle   stopped  -    0/0   -       0         -            -      backend.js",
       "",
     ].join("\n"),
   );
+  // With -i, each instance of a job of several has its own RSS and the per-instance limit.
+  const lines = renderStatus(status, { instances: true }).split("\n");
+  assert.deepEqual(lines.slice(2, 5), [
+    "web      running  -    2/2   -       0         700M/2x512M  -      backend.js",
+    "  web:0  running  100        1s      0         300M/512M    -",
+    "  web:1  running  101        1s      0         400M/512M    -",
+  ]);
 });
 
 test("status: no jobs is the header alone", () => {

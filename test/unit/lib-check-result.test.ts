@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { MAX_MESSAGE_CHARS, runCheck, toCheckResult } from "../../src/lib/check-result.js";
 import type { CheckContext } from "../../src/lib/options.js";
 
-const context: CheckContext = { job: "web", pid: 4242, instance: 3 };
+const context: CheckContext = { job: "web", pid: 4242, instance: 3, index: 0 };
 
 test("status strings and booleans", () => {
   assert.deepEqual(toCheckResult("ok"), { status: "ok" });

@@ -179,7 +179,27 @@ const EVENTS: Record<InstanceEventType, InstanceEvent[]> = {
     { type: "readyTimeout", run: 3 },
     { type: "readyTimeout", run: 4 },
   ],
+  statusText: [
+    { type: "statusText", run: 3, text: "warming the cache" },
+    { type: "statusText", run: 4, text: "new one" },
+  ],
+  watchdog: [
+    { type: "watchdog", run: 3 },
+    { type: "watchdog", run: 2 },
+  ],
+  watchdogTimeout: [
+    { type: "watchdogTimeout", run: 3 },
+    { type: "watchdogTimeout", run: 2 },
+  ],
+  extendTimeout: [
+    { type: "extendTimeout", run: 3, ms: 5000 },
+    { type: "extendTimeout", run: 4, ms: 5000 },
+  ],
   backoffElapsed: [{ type: "backoffElapsed" }],
+  adopt: [
+    { type: "adopt", cmd: 1, run: 7, pid: 9000, spawnedAtMs: NOW - 90_000, ready: true },
+    { type: "adopt", cmd: 1, run: 7, pid: 9000, spawnedAtMs: NOW - 90_000, ready: false },
+  ],
 };
 
 const POLICIES: Array<[string, InstancePolicy]> = [
@@ -190,6 +210,10 @@ const POLICIES: Array<[string, InstancePolicy]> = [
   ["no backoff delay", policy({ backoff: { initialMs: 0 } })],
   ["no check", policy({ check: null })],
   ["ready by notify", policy({}, { ready: "notify" })],
+  [
+    "notify with a watchdog, one failure",
+    policy({ check: { failures: 1 } }, { ready: "notify", watchdogMs: 1000 }),
+  ],
   ["legacy", policy({}, {}, true)],
   ["reload by restart", policy({ reload: "restart" })],
   ["reload by replace", policy({ reload: "replace" })],
@@ -219,9 +243,9 @@ function walk(from: JobStateName, event: InstanceEventType): Case[] {
   return cases;
 }
 
-test("the walk covers all 9 states and all 13 events", () => {
+test("the walk covers all 9 states and all 18 events", () => {
   assert.equal(JOB_STATES.length, 9);
-  assert.equal(INSTANCE_EVENT_TYPES.length, 13);
+  assert.equal(INSTANCE_EVENT_TYPES.length, 18);
   for (const s of JOB_STATES)
     assert.deepEqual(Object.keys(TABLE[s]).sort(), [...INSTANCE_EVENT_TYPES].sort());
 });
@@ -882,4 +906,82 @@ test("legacy: a failed check asks the loader how to stop", () => {
       (only(manual.effects, "kill")[0] as { ask: boolean }).ask,
     false,
   );
+});
+
+test("STATUS= is kept for the live process and cleared with the next one", () => {
+  const job = driver(policy(), model(live("running", NOW - 100)));
+  job.send({ type: "statusText", run: 3, text: "serving 12 clients" }, NOW);
+  assert.equal(job.model.statusText, "serving 12 clients");
+  job.send({ type: "statusText", run: 2, text: "stale" }, NOW);
+  assert.equal(job.model.statusText, "serving 12 clients", "a word from an old process is dropped");
+  job.send(restart, NOW);
+  job.send(exit(3, null, "SIGTERM"), NOW + 1);
+  assert.equal(job.model.statusText, null);
+});
+
+test("the watchdog: armed at READY=1, re-armed by each ping, a miss is a failed check", () => {
+  const p = policy({ check: { failures: 2 } }, { ready: "notify", watchdogMs: 1000 });
+  const job = driver(p);
+  job.send(start, 0);
+  job.send(spawned(1, 100), 0);
+  job.send({ type: "ready", run: 1 }, 50);
+  assert.deepEqual(only(job.effects, "timer"), [{ type: "timer", timer: "watchdog", run: 1, delayMs: 1000 }]);
+  job.send({ type: "watchdog", run: 1 }, 500);
+  assert.deepEqual(job.effects, [{ type: "timer", timer: "watchdog", run: 1, delayMs: 1000 }]);
+  job.send({ type: "watchdogTimeout", run: 1 }, 1500);
+  assert.equal(job.state.type === "running" && job.state.failures, 1);
+  assert.match(job.model.lastCheck?.message ?? "", /no WATCHDOG=1 within 1000 ms/);
+  assert.deepEqual(only(job.effects, "timer"), [{ type: "timer", timer: "watchdog", run: 1, delayMs: 1000 }]);
+  job.send({ type: "watchdogTimeout", run: 1 }, 2500);
+  assert.equal(job.state.type, "stopping", "two misses in a row with failures 2 restart it");
+});
+
+test("EXTEND_TIMEOUT_USEC: more time to be ready, or to stop", () => {
+  const p = policy({}, { ready: "notify", readyTimeoutMs: 1000 });
+  const job = driver(p);
+  job.send(start, 0);
+  job.send(spawned(1, 100), 0);
+  job.send({ type: "extendTimeout", run: 1, ms: 9000 }, 500);
+  assert.deepEqual(job.effects, [{ type: "timer", timer: "ready", run: 1, delayMs: 9000 }]);
+  job.send(stop, 600);
+  job.send({ type: "extendTimeout", run: 1, ms: 4000 }, 700);
+  assert.deepEqual(job.effects, [{ type: "extendKill", run: 1, ms: 4000 }]);
+});
+
+test("adoption: a survivor of a previous god becomes the live process, ready or starting as it was", () => {
+  const p = policy({ check: { intervalMs: 2000 } });
+  const ready = transition(
+    initialInstance(0),
+    { type: "adopt", cmd: 1, run: 7, pid: 9000, spawnedAtMs: 5, ready: true },
+    p,
+    NOW,
+  );
+  assert.deepEqual(ready.model.state, {
+    type: "running",
+    proc: { run: 7, pid: 9000, spawnedAtMs: 5, adopted: true },
+    readyAtMs: NOW,
+    failures: 0,
+    candidate: null,
+    oneShot: false,
+  });
+  assert.equal(ready.model.run, 7, "the next process is run 8");
+  assert.equal(ready.model.want, "up");
+  assert.deepEqual(
+    ready.effects,
+    [{ type: "check", run: 7, delayMs: 2000, timeoutMs: 2000 }],
+    "its checks resume",
+  );
+  const starting = transition(
+    initialInstance(0),
+    { type: "adopt", cmd: 1, run: 7, pid: 9000, spawnedAtMs: 5, ready: false },
+    policy({}, { ready: "notify" }),
+    NOW,
+  );
+  assert.equal(starting.model.state.type, "starting");
+  assert.deepEqual(only(starting.effects, "timer"), [
+    { type: "timer", timer: "ready", run: 7, delayMs: 60_000 },
+  ]);
+  const exited = transition(ready.model, exit(7, null), p, NOW + 1).model;
+  assert.equal(exited.state.type, "backoff", "an adopted process that exits is restarted by its policy");
+  assert.equal(exited.note, "exited (code unknown)");
 });

@@ -16,7 +16,12 @@ server.keepAliveTimeout = 30_000;
 const passed = Number(process.env.LISTEN_FDS ?? "");
 const forPid = process.env.LISTEN_PID;
 // One line when it starts serving and one when it starts to drain, so the job's log shows how instances overlap.
-server.on("listening", () => console.log(`pid ${process.pid} serving`));
+// With god's `ready: {fd: N}` it says it is ready on that fd once it accepts: god stops the old instance then.
+server.on("listening", () => {
+  console.log(`pid ${process.pid} serving`);
+  const readyFd = Number(process.env.GOD_READY_FD ?? "");
+  if (Number.isInteger(readyFd) && readyFd >= 3) require("node:fs").writeSync(readyFd, "ready\n");
+});
 if (Number.isInteger(passed) && passed > 0 && (!forPid || Number(forPid) === process.pid)) {
   server.listen({ fd: 3 });
 } else {

@@ -18,13 +18,14 @@ const SERVER = fileURLToPath(new URL("../jobs/server.cjs", import.meta.url));
 // load with no restart at all: the noise floor of the gap.
 const VARIANTS = [
   { key: "god-reload", id: "god", action: "reload", column: "god", rows: ["reload"] },
+  { key: "god-reload-ready", id: "god", action: "reload", column: "god", rows: ["ready"], ready: true },
   {
     key: "pm2-cluster-reload",
     id: "pm2",
     action: "reload",
     mode: "cluster",
     column: "pm2",
-    rows: ["reload"],
+    rows: ["reload", "ready"],
   },
   {
     key: "supervisord-restart",
@@ -35,7 +36,7 @@ const VARIANTS = [
   },
   { key: "god-restart", id: "god", action: "restart", column: "god", rows: ["restart"] },
   { key: "pm2-fork-restart", id: "pm2", action: "restart", mode: "fork", column: "pm2", rows: ["restart"] },
-  { key: "no-restart", id: "shell", action: null, column: "shell", rows: ["reload", "restart"] },
+  { key: "no-restart", id: "shell", action: null, column: "shell", rows: ["reload", "ready", "restart"] },
 ];
 
 function httpOk(port) {
@@ -76,7 +77,7 @@ async function loadOnce(ctx, v, repeat, failures) {
     argv: [process.execPath, SERVER],
     env: { BENCH_PORT: String(port) },
     restart: true,
-    server: { port, script: SERVER, mode: v.mode ?? "fork" },
+    server: { port, script: SERVER, mode: v.mode ?? "fork", ready: v.ready === true },
   };
   const [started] = await startAll(ctx, [{ ...v, jobs: [job] }], `requests-${repeat}`, failures);
   if (!started) throw new Error("did not start");
@@ -112,11 +113,13 @@ async function loadOnce(ctx, v, repeat, failures) {
 }
 
 function rows(ctx, samples, failures) {
+  // A column with no variant for the row does not apply ("—"); one whose variant gave no sample failed.
   const forRow = (row, field, reduce) =>
     Object.fromEntries(
       ["god", "pm2", "supervisord", "shell"].map((column) => {
         const v = VARIANTS.find((x) => x.rows.includes(row) && x.column === column);
-        const s = v && samples[v.key];
+        if (!v) return [column, null];
+        const s = samples[v.key];
         return [column, s ? (reduce(s.map((x) => x[field])) ?? undefined) : undefined];
       }),
     );
@@ -158,6 +161,28 @@ function rows(ctx, samples, failures) {
         unit: "ms",
         digits: 1,
         values: forRow("reload", "p99Ms", median),
+      },
+      {
+        id: "ready-failed",
+        label: `Failed requests during ${n} reloads, god's server saying itself when it accepts (ready {fd}); pm2 reload (cluster); shell: no reload`,
+        unit: "",
+        digits: 0,
+        values: forRow("ready", "failed", median),
+        target: { max: 0, text: "0" },
+      },
+      {
+        id: "ready-gap",
+        label: "… longest time without a successful answer",
+        unit: "ms",
+        digits: 0,
+        values: forRow("ready", "longestGapMs", median),
+      },
+      {
+        id: "ready-p99",
+        label: "… latency p99 (wrk)",
+        unit: "ms",
+        digits: 1,
+        values: forRow("ready", "p99Ms", median),
       },
       {
         id: "restart-failed",

@@ -16,10 +16,11 @@ Prints the newest lines of the named jobs (default: every job), merged in time o
 the jobs' log files (logs/JOB.log and its rotated files).
   -n, --lines N  how many lines (default ${DEFAULT_LINES}); 0 with -f prints only new lines
   -f, --follow   then print every new line until interrupted or the daemon ends the stream
-  --json         one JSON object a line: {"t","job","pid","stream","msg"}
+  --json         one JSON object a line: {"t","job","pid","instance"?,"stream","msg"}
   --home DIR     the god to ask (default: $GOD_HOME, else ~/.god)
 
-Text lines look like the log files: 2026-11-25T15:00:00.123Z backend[4242] out| the line`,
+Text lines look like the log files: 2026-11-25T15:00:00.123Z backend[4242] out| the line
+(backend.2[4242] for instance 2 of a job that runs several).`,
   options: {
     follow: { type: "boolean", short: "f" },
     lines: { type: "string", short: "n" },
@@ -80,7 +81,8 @@ function lineCount(text: string | null): number {
 }
 
 export function renderText(record: LogRecord): string {
-  return `${record.t} ${record.job}[${record.pid}] ${record.stream}| ${record.msg}\n`;
+  const label = record.instance === undefined ? record.job : `${record.job}.${record.instance}`;
+  return `${record.t} ${label}[${record.pid}] ${record.stream}| ${record.msg}\n`;
 }
 
 /** The record as the daemon sent it: fields added later pass through, as with every --json output. */

@@ -1,44 +1,159 @@
-// `god run`: the daemon in the foreground. Only this command loads the daemon, so the others stay light.
+// `god run`: the daemon in the foreground, or with -d in the background (returning once its socket answers).
+// Only this command loads the daemon, so the others stay light.
 
-import { resolve } from "node:path";
+import { closeSync, mkdirSync, readFileSync, writeSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { connect, NoDaemonError, socketPath } from "../client.js";
 import { expectPositionals, runCommand, UsageError } from "../command.js";
 
 const definition = {
   name: "run",
-  usage: `Usage: god run [--dir DIR]... [--loader PATH]... [--http ADDR] [--http-token TOKEN] [--home DIR]
+  usage: `Usage: god run [--dir DIR]... [--loader PATH]... [--env NAME] [-d] [--http ADDR] [--http-token TOKEN] [--home DIR]
        god --dir DIR...   (the same, in the original watchgod's form)
 
 Runs the daemon in the foreground until SIGTERM, SIGINT or \`god shutdown\`.
-  --dir DIR           every executable file in DIR (not starting with ".") is a loader; DIR is watched
-  --loader PATH       a single loader (repeatable)
+god always runs the loaders of GOD_HOME/jobs (where \`god add\` puts jobs); --dir and --loader add more.
+  --dir DIR           a loader directory, watched: every executable file in DIR (not starting with ".") is a
+                      loader, and so are its configuration files (*.json, Procfile, ecosystem.config.js)
+  --loader PATH       a single loader, or a configuration file (repeatable)
+  --env NAME          ecosystem files: merge PM2's env_NAME over env (as \`pm2 start FILE --env NAME\`)
+  -d, --detach        run in the background; returns once the daemon answers (its log: GOD_HOME/logs/god.log)
   --http ADDR         serve the dashboard, JSON API and metrics on ADDR, e.g. 127.0.0.1:8088
   --http-token TOKEN  the bearer token HTTP clients must send (required for a non-loopback ADDR)
-  --home DIR          where the socket, logs and state live (default: $GOD_HOME, else ~/.god)
-At least one --dir or --loader is required.`,
+  --home DIR          where the socket, logs, state and jobs live (default: $GOD_HOME, else ~/.god)`,
   options: {
     dir: { type: "string", multiple: true },
     loader: { type: "string", multiple: true },
+    env: { type: "string" },
+    detach: { type: "boolean", short: "d" },
     http: { type: "string" },
     "http-token": { type: "string" },
   },
 } as const;
 
+/** How long `god run -d` waits for the daemon to answer on its socket. */
+export const DETACH_TIMEOUT_MS = 30_000;
+
+const ENV_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
 export function main(args: string[]): Promise<number> {
   return runCommand(definition, args, async ({ values, positionals, home }) => {
     expectPositionals("run", positionals, 0, 0, "no arguments besides its flags");
-    if (values.dir.length === 0 && values.loader.length === 0) {
-      throw new UsageError("`god run` needs at least one --dir DIR or --loader PATH; run `god run --help`.");
-    }
     if (values["http-token"] !== null && values.http === null) {
       throw new UsageError("--http-token is only used with --http ADDR; run `god run --help`.");
     }
+    if (values.env !== null && !ENV_NAME.test(values.env)) {
+      throw new UsageError(
+        `--env ${values.env} is not an environment name; use letters, digits, "_" and "-" (as in env_production).`,
+      );
+    }
+    const dirs = values.dir.map((dir) => resolve(dir));
+    const loaders = values.loader.map((loader) => resolve(loader));
+    if (values.detach) {
+      const argv = [
+        "run",
+        "--home",
+        home,
+        ...dirs.flatMap((dir) => ["--dir", dir]),
+        ...loaders.flatMap((loader) => ["--loader", loader]),
+        ...(values.env === null ? [] : ["--env", values.env]),
+        ...(values.http === null ? [] : ["--http", values.http]),
+        ...(values["http-token"] === null ? [] : ["--http-token", values["http-token"]]),
+      ];
+      return detach(home, argv);
+    }
+    const { READY_FD_VARIABLE } = await import("../../process/detach.js");
+    const readyFd = takeReadyFd(READY_FD_VARIABLE);
     const { runDaemon } = await import("../../daemon/run.js");
     return runDaemon({
-      dirs: values.dir.map((dir) => resolve(dir)),
-      loaders: values.loader.map((loader) => resolve(loader)),
+      dirs,
+      loaders,
+      envName: values.env,
       home,
       http: values.http,
       httpToken: values["http-token"],
+      ...(readyFd === null ? {} : { ready: () => announceReady(readyFd) }),
     });
   });
+}
+
+/** The fd a `god run -d` waits on, read once and removed, so that loaders and jobs do not inherit the variable. */
+function takeReadyFd(variable: string): number | null {
+  const value = process.env[variable];
+  delete process.env[variable];
+  const fd = Number(value);
+  return value !== undefined && Number.isInteger(fd) && fd > 2 ? fd : null;
+}
+
+function announceReady(fd: number): void {
+  try {
+    writeSync(fd, "ready\n");
+    closeSync(fd);
+  } catch {
+    // The `god run -d` that waited is gone (killed, say): there is no one to tell.
+  }
+}
+
+/** Starts `god ARGV` in a new session and waits until it answers; exit 1 with its early errors if it does not. */
+async function detach(home: string, argv: string[]): Promise<number> {
+  const running = await connect(home).then(
+    (client) => {
+      client.close();
+      return true;
+    },
+    (error: unknown) => {
+      if (error instanceof NoDaemonError) return false;
+      throw error;
+    },
+  );
+  if (running) {
+    process.stderr.write(
+      `god: a god is already running at ${home}; talk to it with \`god status --home ${home}\` or stop it with \`god shutdown --home ${home}\`.\n`,
+    );
+    return 1;
+  }
+  const logs = join(home, "logs");
+  mkdirSync(logs, { recursive: true, mode: 0o700 });
+  const early = join(logs, "god.out");
+  const main = fileURLToPath(new URL("../main.js", import.meta.url));
+  const { startDetached } = await import("../../process/detach.js");
+  const outcome = await startDetached(process.execPath, [main, ...argv], {
+    stderrFile: early,
+    timeoutMs: DETACH_TIMEOUT_MS,
+  });
+  const log = join(logs, "god.log");
+  switch (outcome.type) {
+    case "ready":
+      process.stdout.write(
+        `god is running in the background at ${home} (pid ${outcome.pid}); its log: ${log}; \`god shutdown\` stops it.\n`,
+      );
+      return 0;
+    case "exited": {
+      const said = readEarly(early);
+      const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.code}`;
+      process.stderr.write(
+        said === ""
+          ? `god: the daemon ${how} before it answered on ${socketPath(home)}; see ${log}.\n`
+          : said,
+      );
+      return 1;
+    }
+    case "timeout":
+      process.stderr.write(
+        `god: the daemon (pid ${outcome.pid}) did not answer on ${socketPath(home)} within ${DETACH_TIMEOUT_MS / 1000} s; it may still be starting: see ${log} and ${early}.\n`,
+      );
+      return 1;
+    case "error":
+      process.stderr.write(`god: could not start the daemon: ${outcome.message}.\n`);
+      return 1;
+  }
+}
+
+function readEarly(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
 }

@@ -6,12 +6,15 @@ import { renderStatus } from "../render.js";
 
 const definition = {
   name: "status",
-  usage: `Usage: god status [JOB...] [--json] [--home DIR]
+  usage: `Usage: god status [JOB...] [--json] [-i] [--home DIR]
 
-Shows every job (or the named ones): state, pid, uptime, restarts, memory (RSS/maxMemory), last check and loader.
-  --json      print the daemon's answer as one JSON document: {"jobs":[{"name","state","want","pid",...}]}
-  --home DIR  the god to ask (default: $GOD_HOME, else ~/.god)`,
-  options: { json: { type: "boolean" } },
+Shows every job (or the named ones): state, pid, uptime, restarts, memory (RSS/maxMemory), last check and
+loader.
+  -i, --instances  also a line per instance of a job that runs several (web:0, web:1, ...)
+  --json           print the daemon's answer as one JSON document: {"jobs":[{"name","state","want","pid",
+                   ...,"instances":[{"index","pid","state",...}]}]}
+  --home DIR       the god to ask (default: $GOD_HOME, else ~/.god)`,
+  options: { json: { type: "boolean" }, instances: { type: "boolean", short: "i" } },
 } as const;
 
 export function main(args: string[]): Promise<number> {
@@ -19,7 +22,11 @@ export function main(args: string[]): Promise<number> {
     const client = await connect(home);
     try {
       const answer = await client.request("status", { jobs: [...new Set(positionals)] });
-      process.stdout.write(values.json ? JSON.stringify(answer) + "\n" : renderStatus(asStatus(answer)));
+      process.stdout.write(
+        values.json
+          ? JSON.stringify(answer) + "\n"
+          : renderStatus(asStatus(answer), { instances: values.instances }),
+      );
       return 0;
     } finally {
       client.close();
