@@ -1,13 +1,18 @@
-// The watchgod dashboard: jobs, loaders and a log tail, kept live by god's server-sent events. Plain JS, no
-// build, nothing from elsewhere. Event streams are read with fetch (not EventSource) so they can carry the
-// bearer token in a header; the token comes from a `#token=` fragment or the form, and stays in this tab.
+// The watchgod dashboard: jobs (and the instances of a job of several), loaders and a log tail, kept live by
+// god's server-sent events, with CPU and memory charts of the last 10 minutes polled from /api/usage each
+// second. Plain JS, no build, nothing from elsewhere. Event streams are read with fetch (not EventSource) so they
+// can carry the bearer token in a header; the token comes from a `#token=` fragment or the form, and stays in
+// this tab.
+
+import { createChart, drawChart, niceMax } from "./charts.js";
 
 const TOKEN_KEY = "watchgod-token";
 const MAX_LOG_LINES = 1000;
 const FIRST_LOG_LINES = 200;
 
 const $ = (id) => document.getElementById(id);
-const jobs = new Map(); // name -> { tr, job, receivedAt, pending }
+const jobs = new Map(); // name -> { tr, job, receivedAt, pending, charts, instances: Map(index -> row) }
+const USAGE_POLL_MS = 1000;
 let token = readToken();
 const tokenWaiters = [];
 
@@ -156,6 +161,19 @@ function stateTone(job) {
   }
 }
 
+/** Binary units, short, as `god top` writes them: `512B`, `9.5K`, `300M`, `1.2G`. */
+function bytes(n) {
+  const units = ["B", "K", "M", "G", "T"];
+  let value = Math.max(0, n);
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  if (unit === 0) return `${Math.round(value)}B`;
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)}${units[unit]}`;
+}
+
 const CHECK_TONE = { ok: "ok", degraded: "warn", fail: "bad" };
 const LOADER_TONE = { up: "ok", idle: "idle", down: "warn", failed: "bad" };
 
@@ -228,6 +246,163 @@ function tickRow(entry) {
   check.textContent = job.check
     ? `${job.check.status} · ${duration(Date.now() - Date.parse(job.check.at))} ago`
     : "—";
+  for (const row of entry.instances.values()) {
+    const uptimeMs = row.instance.uptimeMs;
+    field(row.tr, "uptime").textContent = uptimeMs === null ? "—" : duration(uptimeMs + elapsed);
+  }
+}
+
+// ---- instances ------------------------------------------------------------------------------------------
+
+function addCharts(tr, label) {
+  const charts = {};
+  for (const kind of ["cpu", "memory"]) {
+    const what = kind === "cpu" ? "CPU" : "Memory";
+    charts[kind] = createChart(kind, `${what} of ${label}, last 10 minutes`, usage.samples);
+    tr.querySelector(`[data-chart="${kind}"]`).append(charts[kind]);
+  }
+  return charts;
+}
+
+/** A job of several instances gets one row per instance under its own; a job of one, none. */
+function syncInstances(entry) {
+  const list = entry.job.instances ?? [];
+  const wanted = list.length > 1 ? list : [];
+  const keep = new Set(wanted.map((i) => i.index));
+  for (const [index, row] of entry.instances) {
+    if (!keep.has(index)) {
+      row.tr.remove();
+      entry.instances.delete(index);
+    }
+  }
+  let after = entry.tr;
+  for (const instance of wanted) {
+    let row = entry.instances.get(instance.index);
+    if (!row) {
+      const tr = $("instance-row").content.firstElementChild.cloneNode(true);
+      const label = `${entry.job.name}.${instance.index}`;
+      tr.dataset.job = entry.job.name;
+      tr.dataset.instance = String(instance.index);
+      field(tr, "name").textContent = label;
+      row = { tr, instance, charts: addCharts(tr, label) };
+      entry.instances.set(instance.index, row);
+    }
+    row.instance = instance;
+    after.after(row.tr);
+    after = row.tr;
+    const state = field(row.tr, "state");
+    state.textContent = instance.state;
+    state.dataset.tone = stateTone(instance);
+    field(row.tr, "reason").textContent = instance.reason ?? "";
+    field(row.tr, "pid").textContent = instance.pid ?? "—";
+    field(row.tr, "restarts").textContent = String(instance.restarts);
+  }
+}
+
+// ---- usage charts ---------------------------------------------------------------------------------------
+
+/** What /api/usage has sent so far: per `job/index`, the last `samples` values, the newest taken at endMs. */
+const usage = { samples: 600, endMs: null, series: new Map(), maxMemory: new Map() };
+
+function mergeUsage(answer) {
+  if (answer.endMs !== null && usage.endMs !== null && answer.endMs < usage.endMs) {
+    // Another god (restarted): its history replaces ours at the next poll.
+    usage.endMs = null;
+    usage.series.clear();
+    return;
+  }
+  usage.samples = answer.samples;
+  const full = usage.endMs === null;
+  const seen = new Set();
+  for (const job of answer.jobs) {
+    usage.maxMemory.set(job.name, job.maxMemory);
+    for (const instance of job.instances) {
+      const key = `${job.name}/${instance.index}`;
+      seen.add(key);
+      let series = usage.series.get(key);
+      if (!series || full) {
+        series = { cpu: new Array(answer.samples).fill(null), rss: new Array(answer.samples).fill(null) };
+        usage.series.set(key, series);
+      }
+      for (const [mine, theirs] of [
+        [series.cpu, instance.cpuPercent],
+        [series.rss, instance.rssBytes],
+      ]) {
+        mine.push(...theirs);
+        mine.splice(0, mine.length - answer.samples);
+      }
+    }
+  }
+  // An instance god no longer keeps (scaled down, job removed) is gone from the charts too.
+  for (const key of [...usage.series.keys()]) if (!seen.has(key)) usage.series.delete(key);
+  usage.endMs = answer.endMs;
+}
+
+function sumSeries(list, pick) {
+  if (list.length === 0) return [];
+  const out = new Array(usage.samples).fill(null);
+  for (const series of list) {
+    pick(series).forEach((v, i) => {
+      if (v !== null) out[i] = (out[i] ?? 0) + v;
+    });
+  }
+  return out;
+}
+
+function drawPair(tr, charts, cpu, rss, limit) {
+  const lastCpu = cpu.at(-1) ?? null;
+  const lastRss = rss.at(-1) ?? null;
+  field(tr, "cpu").textContent = lastCpu === null ? "—" : `${lastCpu.toFixed(1)}%`;
+  const limitText = limit === null ? "" : ` / ${bytes(limit)}`;
+  field(tr, "memory").textContent =
+    lastRss === null ? (limit === null ? "—" : `—${limitText}`) : `${bytes(lastRss)}${limitText}`;
+  const cpuMax = niceMax(Math.max(1, ...cpu.filter((v) => v !== null)));
+  const rssMax = Math.max(limit ?? 0, ...rss.filter((v) => v !== null), 1);
+  drawChart(charts.cpu, cpu, cpuMax, null);
+  drawChart(charts.memory, rss, rssMax, limit);
+}
+
+function drawUsage(entry) {
+  const name = entry.job.name;
+  const limit = entry.job.maxMemory ?? usage.maxMemory.get(name) ?? null;
+  const mine = [...usage.series.entries()].filter(([key]) => key.startsWith(`${name}/`));
+  const all = mine.map(([, series]) => series);
+  // The limit is per instance: the job's own chart shows it only when the job has one instance.
+  const several = entry.instances.size > 0;
+  drawPair(
+    entry.tr,
+    entry.charts,
+    sumSeries(all, (s) => s.cpu),
+    sumSeries(all, (s) => s.rss),
+    several ? null : limit,
+  );
+  for (const [index, row] of entry.instances) {
+    const series = usage.series.get(`${name}/${index}`);
+    drawPair(row.tr, row.charts, series?.cpu ?? [], series?.rss ?? [], limit);
+  }
+}
+
+async function pollUsage() {
+  for (;;) {
+    try {
+      const since = usage.endMs === null ? "" : `?since=${usage.endMs}`;
+      const res = await fetch(`/api/usage${since}`, { headers: headers(), cache: "no-store" });
+      if (res.ok) {
+        mergeUsage(await res.json());
+        for (const entry of jobs.values()) drawUsage(entry);
+      } else if (res.status === 401) {
+        // The event stream asks for the token; polling again before it comes would only fill god's log.
+        await tokenGiven();
+        continue;
+      } else if (res.status === 503 || res.status === 404) {
+        // A god without the history: the charts stay empty, the rest of the page works.
+        return;
+      }
+    } catch {
+      // god restarting: the next poll tries again
+    }
+    await sleep(USAGE_POLL_MS);
+  }
 }
 
 function upsertJob(job) {
@@ -236,7 +411,14 @@ function upsertJob(job) {
   if (!entry) {
     const tr = $("job-row").content.firstElementChild.cloneNode(true);
     tr.dataset.job = job.name;
-    entry = { tr, job, receivedAt: performance.now(), pending: false };
+    entry = {
+      tr,
+      job,
+      receivedAt: performance.now(),
+      pending: false,
+      charts: addCharts(tr, job.name),
+      instances: new Map(),
+    };
     for (const button of tr.querySelectorAll("button[data-action]")) {
       button.addEventListener("click", () => act(entry, button.dataset.action));
     }
@@ -247,6 +429,8 @@ function upsertJob(job) {
   entry.job = job;
   entry.receivedAt = performance.now();
   renderRow(entry);
+  syncInstances(entry);
+  drawUsage(entry);
   if (before && (before.state !== job.state || before.pid !== job.pid)) flash(entry.tr);
   summarize();
 }
@@ -261,6 +445,7 @@ function removeJob(name) {
   const entry = jobs.get(name);
   if (!entry) return;
   entry.tr.remove();
+  for (const row of entry.instances.values()) row.tr.remove();
   jobs.delete(name);
   removeLogOption(name);
   summarize();
@@ -512,4 +697,5 @@ setInterval(() => {
 
 summarize();
 void followEvents();
+void pollUsage();
 followLogs();

@@ -3,7 +3,9 @@
 // the selected row highlighted. Pure: top.ts fetches and paints. Colour and highlight are SGR codes only when
 // asked for; without colour the selection is a `>` in the margin, and the frame has no escape codes at all.
 
-import { cell, formatUptime } from "./render.js";
+import { cell, formatBytes, formatUptime } from "./render.js";
+
+export { formatBytes } from "./render.js";
 
 // The daemon's answers as god top reads them (SPEC 15): `status` with `instances` and `usage`, and `logs`.
 export interface TopUsage {
@@ -91,19 +93,6 @@ export function topRows(jobs: readonly TopJob[], records: readonly TopLogRecord[
     }
   }
   return rows;
-}
-
-/** Binary units, short: `512B`, `9.5K`, `300M`, `1.2G`. */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "K", "M", "G", "T"];
-  let value = Math.max(0, bytes);
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  if (unit === 0) return `${Math.round(value)}B`;
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)}${units[unit]}`;
 }
 
 // Characters a terminal draws two columns wide (CJK, fullwidth forms, emoji), and those it draws on the previous

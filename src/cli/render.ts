@@ -78,15 +78,46 @@ function basename(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
+/** Binary units, short: `512B`, `9.5K`, `300M`, `1.2G`. */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "K", "M", "G", "T"];
+  let value = Math.max(0, bytes);
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  if (unit === 0) return `${Math.round(value)}B`;
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)}${units[unit]}`;
+}
+
+/**
+ * The MEM cell: the RSS of the job's process groups, then its maxMemory after a slash (`120M/256M`); a job of
+ * several instances shows their sum and the per-instance limit with its count (`700M/3x256M`).
+ */
+export function memoryLabel(job: JobJson): string {
+  const usage = job.usage ?? null;
+  const limit = job.maxMemory ?? null;
+  const rss = usage === null ? "-" : formatBytes(usage.rssBytes);
+  if (limit === null) return rss;
+  const count = job.instances?.length ?? 1;
+  return `${rss}/${count > 1 ? `${count}x` : ""}${formatBytes(limit)}`;
+}
+
 /**
  * The `god status` table: a line per job; with `instances`, each instance of a job that runs several gets a
- * line under it (`web:1`). An INST column (ready/all) appears when some job runs several, and STATUS (what
- * an instance says of itself, SPEC 11) when some job has one, so a plain setup reads as before.
+ * line under it (`web:1`). An INST column (ready/all) appears when some job runs several, MEM (RSS/maxMemory)
+ * when some job has a usage reading or a limit, and STATUS (what an instance says of itself, SPEC 11) when
+ * some job has one, so a plain setup reads as before.
  */
 export function renderStatus(status: StatusJson, options: { instances?: boolean } = {}): string {
   const many = status.jobs.some((job) => (job.instances?.length ?? 1) > 1);
+  // An older god sends neither usage nor maxMemory: no MEM column then.
+  const mem = status.jobs.some((job) => (job.usage ?? null) !== null || (job.maxMemory ?? null) !== null);
   const said = status.jobs.some((job) => job.statusText || job.instances?.some((i) => i.statusText));
-  const header = ["JOB", "STATE", "PID", ...(many ? ["INST"] : []), "UPTIME", "RESTARTS", "CHECK"];
+  const header = ["JOB", "STATE", "PID", ...(many ? ["INST"] : []), "UPTIME", "RESTARTS"];
+  if (mem) header.push("MEM");
+  header.push("CHECK");
   if (said) header.push("STATUS");
   header.push("LOADER");
   const rows: string[][] = [];
@@ -100,6 +131,7 @@ export function renderStatus(status: StatusJson, options: { instances?: boolean 
       ...(many ? [`${ready}/${instances.length}`] : []),
       job.uptimeMs === null ? "-" : formatUptime(job.uptimeMs),
       String(job.restarts),
+      ...(mem ? [memoryLabel(job)] : []),
       checkLabel(job.check),
       ...(said ? [job.statusText ? cell(job.statusText, CHECK_MAX) : "-"] : []),
       cell(basename(job.loader)) || "-",
@@ -107,6 +139,8 @@ export function renderStatus(status: StatusJson, options: { instances?: boolean 
     if (!options.instances || instances.length < 2) continue;
     for (const inst of instances) {
       const reason = inst.reason === null || inst.reason === "" ? "" : ` (${cell(inst.reason, REASON_MAX)})`;
+      const rss = (inst.usage ?? null) === null ? "-" : formatBytes(inst.usage!.rssBytes);
+      const limit = job.maxMemory ?? null;
       rows.push([
         `  ${cell(job.name)}:${inst.index}`,
         `${inst.state}${reason}`,
@@ -114,6 +148,7 @@ export function renderStatus(status: StatusJson, options: { instances?: boolean 
         ...(many ? [""] : []),
         inst.uptimeMs === null ? "-" : formatUptime(inst.uptimeMs),
         String(inst.restarts),
+        ...(mem ? [limit === null ? rss : `${rss}/${formatBytes(limit)}`] : []),
         checkLabel(inst.check),
         ...(said ? [inst.statusText ? cell(inst.statusText, CHECK_MAX) : "-"] : []),
         "",

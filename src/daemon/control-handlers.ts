@@ -12,6 +12,8 @@ export interface HandlerDeps {
   logs: LogsService;
   /** Stops every job and exits; with leaveJobs, exits at once leaving them running (SPEC 13). */
   shutdown: (leaveJobs: boolean) => Promise<void>;
+  /** `status` with usage asked (`god top`): god reads usage for a while (SPEC 15). */
+  wantUsage?: () => void;
   /** Says how god was started, then exits leaving every job running for the installed god (SPEC 13). */
   upgrade: () => Promise<UpgradeJson>;
   reloadLoaders: () => Promise<LoadersJson>;
@@ -60,7 +62,17 @@ export function controlHandlers(deps: HandlerDeps): Record<ControlMethod, Handle
     (params) =>
       supervisor.act(name, jobName(params), wait(params));
   return {
-    status: (params) => supervisor.status(names(params)),
+    // `instances` and `usage` (what `god top` asks for) are accepted: every answer has both; asking for usage
+    // keeps god reading it for a while (the first answer may have none yet).
+    status: (params) => {
+      const p = record(params);
+      for (const flag of ["instances", "usage"]) {
+        if (p[flag] !== undefined && typeof p[flag] !== "boolean")
+          throw new GodError(ErrorCode.InvalidParams, `params.${flag}: expected a boolean`);
+      }
+      if (p["usage"] === true) deps.wantUsage?.();
+      return supervisor.status(names(params));
+    },
     start: action("start"),
     stop: action("stop"),
     restart: action("restart"),

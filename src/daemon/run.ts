@@ -9,7 +9,7 @@ import { configLoaderCommand } from "../config/loader-command.js";
 import { GodLog } from "../logs/god-log.js";
 import { LogsService } from "../logs/logs-service.js";
 import { ExitWatch } from "../process/exit-watch.js";
-import { groupUsage, selfUsage } from "../process/group-usage.js";
+import { selfUsage } from "../process/group-usage.js";
 import { readProcStat } from "../process/proc-stat.js";
 import type { UpgradeJson } from "../protocol/control.js";
 import { ErrorCode, GodError, UPGRADE_EXIT_CODE } from "../protocol/errors.js";
@@ -20,6 +20,7 @@ import { listenControl, socketAnswers } from "./control-server.js";
 import { ensureHome, homePaths, releaseLock, takeLock } from "./home.js";
 import { loaderIdentity, scanDir, watchDir } from "./loader-dir.js";
 import { PipePool } from "./pipe-pool.js";
+import { type Rules, startRules } from "./rules.js";
 import { type InstanceRecord, readState, type Survivor, stopSurvivors, survivors } from "./state-file.js";
 import { StateRecorder } from "./state-recorder.js";
 import { Supervisor } from "./supervisor.js";
@@ -138,7 +139,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
       void logs.remove(job);
     },
     reloadLoaders: () => void reloadAll(),
-    usage: () => null,
+    usage: (pgid) => rules.usageOf(pgid),
     notifyDir: join(paths.home, "notify"),
     exitWatch: new ExitWatch(),
     adoption,
@@ -149,6 +150,11 @@ export async function runDaemon(options: RunOptions): Promise<number> {
       void stopAndLog(survivors(records), log);
     },
   });
+
+  // ---- the rules of SPEC 15: usage sampler, maxMemory, cron, watch (src/daemon/rules.ts) -----------------
+  const rules: Rules = startRules({ supervisor, log, home: paths.home });
+  // ---- end of the rules ----------------------------------------------------------------------------------
+
   const saveState = () => {
     const problem = recorder.saveNow();
     if (problem !== null) log.error(problem, {});
@@ -253,6 +259,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
       logs,
       shutdown: (leaveJobs) => (leaveJobs ? leave("god shutdown --leave-jobs") : shutdown("god shutdown")),
       upgrade,
+      wantUsage: () => rules.demand(),
       reloadLoaders: () => reloadAll(),
     });
     server = await listenControl(paths.socket, handlers);
@@ -262,6 +269,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     releaseLock(paths);
     return 1;
   }
+  closers.push(() => rules.close());
   closers.push(() => server.close());
   closers.push(() => pipePool.close());
   if (http && options.http !== null) {
@@ -271,7 +279,8 @@ export async function runDaemon(options: RunOptions): Promise<number> {
         token: options.httpToken,
         handlers,
         supervisor,
-        usage: { groups: groupUsage, self: selfUsage },
+        usage: { groups: (pgids) => rules.read(pgids), self: selfUsage },
+        history: (jobs, sinceMs) => rules.history(jobs, sinceMs),
         // No LogsService is made in this daemon yet: /api/logs and the dashboard's tail answer 503 until it is.
         logs,
         log,

@@ -67,6 +67,7 @@ export class Supervisor {
   private readonly options: SupervisorOptions;
   private shuttingDown = false;
   private readonly listeners = new Set<(change: SupervisorChange) => void>();
+  private readonly configListeners = new Set<(name: string, config: JobConfig | null) => void>();
 
   constructor(options: SupervisorOptions) {
     this.options = options;
@@ -84,6 +85,19 @@ export class Supervisor {
 
   private emit(change: SupervisorChange): void {
     for (const fn of [...this.listeners]) fn(change);
+  }
+
+  /**
+   * Every job's spec as it is declared or replaced, and null when the job is removed: the rules of SPEC 15
+   * (cron, watch) arm and re-arm from it.
+   */
+  onJobConfig(fn: (name: string, config: JobConfig | null) => void): () => void {
+    this.configListeners.add(fn);
+    return () => this.configListeners.delete(fn);
+  }
+
+  private emitConfig(name: string, config: JobConfig | null): void {
+    for (const fn of [...this.configListeners]) fn(name, config);
   }
 
   // ---- loaders ------------------------------------------------------------------------------------------
@@ -227,12 +241,14 @@ export class Supervisor {
       this.log.info(`job ${config.name} declared`, { job: config.name, loader: slot.path });
       this.adoptInto(runner);
       this.emit({ type: "job", job: runner.toJson() });
+      this.emitConfig(config.name, config);
       if (config.auto && !this.shuttingDown) this.command(runner, "start", null, "auto");
       return;
     }
     const before = existing.config;
     const why = replaceReason(before, config, existing.deployedFile(config));
     existing.update(config, this.deps(existing, config.after));
+    this.emitConfig(config.name, config);
     const live = ["starting", "running", "degraded"].includes(existing.state);
     if (why !== null && live && !this.shuttingDown) {
       this.log.info(`job ${config.name}: ${why}; replacing it (${config.reload})`, { job: config.name });
@@ -284,6 +300,7 @@ export class Supervisor {
     this.jobs.delete(name);
     this.log.info(`job ${name} removed: ${why}`, { job: name });
     this.emit({ type: "removed", name });
+    this.emitConfig(name, null);
     this.command(runner, "stop", null, why);
     await runner.allExited();
     runner.clearTimers();

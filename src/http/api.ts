@@ -8,8 +8,9 @@ import { type LogsDeps, serveLogs } from "./logs.js";
 import { jobNameParam, readJsonBody, waitParam } from "./request.js";
 import { sendJson } from "./respond.js";
 import type { Call, Route } from "./route.js";
+import { serveUsage, type UsageDeps } from "./usage.js";
 
-export type ApiDeps = EventsDeps & LogsDeps & { call: Call };
+export type ApiDeps = EventsDeps & LogsDeps & UsageDeps & { call: Call };
 
 export function apiRoutes(deps: ApiDeps): Route[] {
   const { call } = deps;
@@ -67,6 +68,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       },
     },
     { method: "GET", path: /^\/api\/logs$/, access: "read", handle: (request) => serveLogs(deps, request) },
+    { method: "GET", path: /^\/api\/usage$/, access: "read", handle: (request) => serveUsage(deps, request) },
     {
       method: "GET",
       path: /^\/api\/events$/,

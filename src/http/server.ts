@@ -15,7 +15,14 @@ import { health } from "./healthz.js";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.js";
 import { HttpError, NO_STORE, sendError, sendJson } from "./respond.js";
 import { controlCall, type Route } from "./route.js";
-import type { Handler, HttpLog, LogsSource, SupervisorView, UsageSource } from "./sources.js";
+import type {
+  Handler,
+  HttpLog,
+  LogsSource,
+  SupervisorView,
+  UsageHistorySource,
+  UsageSource,
+} from "./sources.js";
 import { DEFAULT_SSE, type SseOptions, SseStream } from "./sse.js";
 
 export { httpStartProblem } from "./address.js";
@@ -30,6 +37,8 @@ export interface HttpServerOptions {
   supervisor: SupervisorView;
   /** CPU and memory of the jobs' process groups, for /metrics. */
   usage: UsageSource;
+  /** The usage history for the dashboard's charts (/api/usage); without it that route answers 503. */
+  history?: UsageHistorySource | undefined;
   /** The job logs for /api/logs and the dashboard's tail; without it those answer 503. */
   logs?: LogsSource | undefined;
   log: HttpLog;
@@ -89,7 +98,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   };
 
   const routes: Route[] = [
-    ...apiRoutes({ call, supervisor, logs: options.logs, openStream }),
+    ...apiRoutes({ call, supervisor, logs: options.logs, openStream, history: options.history }),
     {
       method: "GET",
       path: /^\/metrics$/,

@@ -1,10 +1,12 @@
 // What the HTTP server reads from, as the narrow shapes it needs: the supervisor's jobs and changes, the log
 // service, god's log, and the control handlers (the same table the control socket serves).
 
+import type { UsageHistoryJson } from "../daemon/usage-sampler.js";
 import type { LogRecord } from "../logs/log-record.js";
 import type { JobJson, SupervisorChange } from "../protocol/control.js";
 
 export type { Handler } from "../daemon/control-server.js";
+export type { InstanceHistoryJson, JobHistoryJson, UsageHistoryJson } from "../daemon/usage-sampler.js";
 export type { LogRecord } from "../logs/log-record.js";
 export type { SupervisorChange } from "../protocol/control.js";
 
@@ -47,3 +49,6 @@ export interface UsageSource {
   ): Map<number, { cpuSeconds: number; rssBytes: number; processes: number }>;
   self(): { openFds: number | null; maxFds: number | null };
 }
+
+/** The usage sampler's history (daemon/usage-sampler.ts): the named jobs (every one when empty) after `sinceMs`. */
+export type UsageHistorySource = (jobs: readonly string[], sinceMs: number | null) => UsageHistoryJson;

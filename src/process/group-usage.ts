@@ -23,10 +23,20 @@ function read(path: string): string | null {
   }
 }
 
-/** VmRSS of /proc/PID/status in bytes (0 for a zombie, which has none). */
-function residentBytes(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(read(`/proc/${pid}/status`) ?? "");
-  return match ? Number(match[1]) * 1024 : 0;
+let pageBytes: number | null = null;
+
+/**
+ * The size of a memory page, for field 24 of /proc/PID/stat (RSS in pages): Node does not say, so it is learnt
+ * once from god's own RSS in both units (VmRSS in /proc/self/status), rounded to a power of two; 4 KiB if not.
+ * One read of stat per process instead of stat and status halves the cost of a sampling.
+ */
+function pageSize(): number {
+  if (pageBytes !== null) return pageBytes;
+  pageBytes = 4096;
+  const pages = Number((read("/proc/self/stat") ?? "").split(") ")[1]?.split(" ")[24 - 3]);
+  const kb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(read("/proc/self/status") ?? "")?.[1]);
+  if (pages > 0 && kb > 0) pageBytes = 2 ** Math.round(Math.log2((kb * 1024) / pages));
+  return pageBytes;
 }
 
 export function groupUsage(pgids: ReadonlySet<number>): Map<number, GroupUsage> {
@@ -36,7 +46,7 @@ export function groupUsage(pgids: ReadonlySet<number>): Map<number, GroupUsage> 
     if (!pgids.has(stat.pgrp)) continue;
     const usage = out.get(stat.pgrp) ?? { cpuSeconds: 0, rssBytes: 0, processes: 0 };
     usage.cpuSeconds += stat.cpuTicks / TICKS_PER_SECOND;
-    usage.rssBytes += residentBytes(stat.pid);
+    usage.rssBytes += stat.rssPages * pageSize();
     usage.processes += 1;
     out.set(stat.pgrp, usage);
   }

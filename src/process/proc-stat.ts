@@ -14,6 +14,8 @@ export interface ProcStat {
   startTime: number;
   /** Fields 14 to 17: user and system time of the process and of its reaped children, in clock ticks. */
   cpuTicks: number;
+  /** Field 24: resident set size in pages (0 for a zombie). */
+  rssPages: number;
   /** Field 52: the wait status of a zombie (what its parent will reap), else 0. */
   exitStatus: number;
 }
@@ -32,8 +34,9 @@ export function readProcStat(pid: number): ProcStat | null {
   const startTime = Number(rest[22 - 3]);
   if (state === undefined || !Number.isInteger(pgrp) || !Number.isFinite(startTime)) return null;
   const cpuTicks = [14, 15, 16, 17].reduce((sum, field) => sum + (Number(rest[field - 3]) || 0), 0);
+  const rssPages = Number(rest[24 - 3]) || 0;
   const exitStatus = Number(rest[52 - 3]) || 0;
-  return { pid, state, pgrp, startTime, cpuTicks, exitStatus };
+  return { pid, state, pgrp, startTime, cpuTicks, rssPages, exitStatus };
 }
 
 export function processStartTime(pid: number): number | null {

@@ -13,11 +13,17 @@ job("manual", { exec: ["sleep", "1000"] });
 `;
 
 type Status = { jobs: StatusJob[] };
+// Uptime and usage (read from /proc every second) move between two requests: only whether they are set counts.
 const withoutClock = (jobs: StatusJob[]) =>
   jobs.map((j) => ({
     ...j,
     uptimeMs: j.uptimeMs === null ? null : 0,
-    instances: j.instances.map((i) => ({ ...i, uptimeMs: i.uptimeMs === null ? null : 0 })),
+    usage: j.usage === null ? null : "read",
+    instances: j.instances.map((i) => ({
+      ...i,
+      uptimeMs: i.uptimeMs === null ? null : 0,
+      usage: i.usage === null ? null : "read",
+    })),
   }));
 
 describe("the JSON API", () => {
@@ -34,6 +40,13 @@ describe("the JSON API", () => {
     });
     sandbox.track(web.pid);
     sandbox.track((await sandbox.job("ticker"))?.pid);
+    // A process's usage comes with god's second reading of it, and god reads usage only while someone looks
+    // (here the dashboard's charts, /api/usage): wait for it, so that two requests agree.
+    await sandbox.until("the usage of the running jobs", async () => {
+      await request(`${base}/api/usage`);
+      const status = json<Status>(await request(`${base}/api/jobs`));
+      return status.jobs.every((j) => j.state !== "running" || j.usage !== null);
+    });
   });
   after(() => sandbox.cleanup());
 

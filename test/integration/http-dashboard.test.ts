@@ -1,6 +1,7 @@
 // The dashboard in a real browser: Debian's Chromium, headless, driven by playwright-core (no browser download).
-// The page lists the jobs, a click on Restart changes the pid shown, and a new log line appears without a
-// reload. With GOD_SCREENSHOTS=DIR it also saves dashboard.png (wide) and dashboard-phone.png there.
+// The page lists the jobs (and the instances of a job of several), draws CPU and memory charts that move, a
+// click on Restart changes the pid shown, and a new log line appears without a reload. With GOD_SCREENSHOTS=DIR it
+// also saves dashboard.png (wide) and dashboard-phone.png there.
 
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -9,6 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { Sandbox } from "../helpers/god.js";
+import { helloLoader } from "../helpers/hello-loader.js";
 import { startHttpGod } from "./http-rig.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -78,6 +80,9 @@ describe("the dashboard in Chromium", () => {
       `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`,
     );
     sandbox.libLoader("app", LOADER);
+    helloLoader(sandbox, "fleet", [
+      { name: "fleet", exec: ["sleep", "100000"], auto: true, instances: 2, maxMemory: "64M" },
+    ]);
     base = await startHttpGod(sandbox);
     for (const name of ["api", "worker", "cache"]) {
       sandbox.track(
@@ -85,6 +90,8 @@ describe("the dashboard in Chromium", () => {
       );
     }
     await sandbox.untilState("cache", "degraded");
+    for (const instance of (await sandbox.untilState("fleet", "running")).instances)
+      sandbox.track(instance.pid);
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
@@ -108,9 +115,9 @@ describe("the dashboard in Chromium", () => {
   it("lists every job with its state, pid and loader, live", async () => {
     await page.locator("#connection[data-state='live']").waitFor({ timeout: 20_000 });
     const names = await page
-      .locator("#job-rows tr")
+      .locator("#job-rows tr:not(.instance)")
       .evaluateAll((rows) => (rows as unknown as PageNode[]).map((r) => r.dataset["job"]));
-    assert.deepEqual(names, ["api", "cache", "mailer", "nightly-report", "worker"]);
+    assert.deepEqual(names, ["api", "cache", "fleet", "mailer", "nightly-report", "worker"]);
     const api = (await sandbox.job("api"))!;
     assert.equal(await pidShown("api"), String(api.pid));
     assert.equal(await page.locator('tr[data-job="cache"] [data-field="state"]').textContent(), "degraded");
@@ -120,6 +127,58 @@ describe("the dashboard in Chromium", () => {
     assert.equal(
       await page.getByRole("button", { name: "Start nightly-report", exact: true }).isEnabled(),
       true,
+    );
+  });
+
+  it("charts CPU and memory of each job and each instance, the limit on memory, and the charts move", async () => {
+    const rows = await page
+      .locator('#job-rows tr[data-job="fleet"]')
+      .evaluateAll((trs) =>
+        (trs as unknown as PageNode[]).map((tr) => `${tr.dataset["job"]}.${tr.dataset["instance"] ?? "-"}`),
+      );
+    assert.deepEqual(rows, ["fleet.-", "fleet.0", "fleet.1"], "the job's row, then one per instance");
+    assert.equal(await page.locator('tr[data-job="api"][data-instance]').count(), 0, "a job of one: no rows");
+    const charts = [
+      'tr[data-job="api"] svg.cpu path.line',
+      'tr[data-job="api"] svg.memory path.line',
+      'tr[data-job="fleet"][data-instance="0"] svg.cpu path.line',
+      'tr[data-job="fleet"][data-instance="1"] svg.memory path.line',
+      'tr[data-job="fleet"]:not([data-instance]) svg.memory path.line',
+    ];
+    const shapes = async () => Promise.all(charts.map((c) => page.locator(c).getAttribute("d")));
+    const drawn = (selectors: string[]) =>
+      selectors.every(
+        (c) =>
+          ((globalThis as unknown as PageGlobal).document.querySelector(c)?.getAttribute("d") ?? "") !== "",
+      );
+    await page.waitForFunction(drawn, charts, { timeout: 20_000 });
+    const first = await shapes();
+    // A few seconds later every chart has new samples on its right: each path is another.
+    await page.waitForFunction(
+      ([selectors, before]) =>
+        selectors.every(
+          (c, i) =>
+            (globalThis as unknown as PageGlobal).document.querySelector(c)?.getAttribute("d") !== before[i],
+        ),
+      [charts, first] as const,
+      { timeout: 20_000 },
+    );
+    const instance = 'tr[data-job="fleet"][data-instance="0"]';
+    const limit = page.locator(`${instance} svg.memory line.limit`);
+    assert.equal(await limit.getAttribute("visibility"), null, "the limit is drawn");
+    const y = Number(await limit.getAttribute("y1"));
+    assert.ok(y > 0 && y < 32, `the limit at y ${y}, inside the chart`);
+    assert.match(
+      (await page.locator(`${instance} [data-field="memory"]`).textContent()) ?? "",
+      /^[\d.]+[BKM] \/ 64M$/,
+    );
+    assert.match((await page.locator(`${instance} [data-field="cpu"]`).textContent()) ?? "", /^\d+\.\d%$/);
+    assert.equal(
+      await page
+        .locator('tr[data-job="fleet"]:not([data-instance]) svg.memory line.limit')
+        .getAttribute("visibility"),
+      "hidden",
+      "the limit is per instance: not on the sum of two",
     );
   });
 

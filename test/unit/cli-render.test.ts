@@ -95,6 +95,65 @@ test("status: the table a person reads", () => {
   );
 });
 
+test("status: a MEM column (RSS/maxMemory) once any job has a usage reading or a limit", () => {
+  const MiB = 1024 * 1024;
+  const instance = (index: number, rssMiB: number): JobJson["instances"][number] => ({
+    index,
+    pid: 100 + index,
+    instance: 1,
+    state: "running",
+    want: "up",
+    restarts: 0,
+    uptimeMs: 1000,
+    check: null,
+    lastExit: null,
+    reason: null,
+    adopted: false,
+    processes: 1,
+    usage: { cpuPercent: 1, rssBytes: rssMiB * MiB },
+    statusText: null,
+  });
+  const status = {
+    jobs: [
+      job({
+        name: "api",
+        pid: 100,
+        usage: { cpuPercent: 3, rssBytes: 120.4 * MiB },
+        maxMemory: 256 * MiB,
+        instances: [instance(0, 120.4)],
+      }),
+      job({
+        name: "web",
+        usage: { cpuPercent: 2, rssBytes: 700 * MiB },
+        maxMemory: 512 * MiB,
+        instances: [instance(0, 300), instance(1, 400)],
+      }),
+      job({ name: "batch", state: "stopped", maxMemory: 1024 * MiB }),
+      job({ name: "plain", pid: 7, usage: { cpuPercent: 0, rssBytes: 900 * 1024 } }),
+      job({ name: "idle", state: "stopped" }),
+    ],
+  };
+  assert.equal(
+    renderStatus(status),
+    [
+      "JOB    STATE    PID  INST  UPTIME  RESTARTS  MEM          CHECK  LOADER",
+      "api    running  100  1/1   -       0         120M/256M    -      backend.js",
+      "web    running  -    2/2   -       0         700M/2x512M  -      backend.js",
+      "batch  stopped  -    0/0   -       0         -/1.0G       -      backend.js",
+      "plain  running  7    0/0   -       0         900K         -      backend.js",
+      "idle   stopped  -    0/0   -       0         -            -      backend.js",
+      "",
+    ].join("\n"),
+  );
+  // With -i, each instance of a job of several has its own RSS and the per-instance limit.
+  const lines = renderStatus(status, { instances: true }).split("\n");
+  assert.deepEqual(lines.slice(2, 5), [
+    "web      running  -    2/2   -       0         700M/2x512M  -      backend.js",
+    "  web:0  running  100        1s      0         300M/512M    -",
+    "  web:1  running  101        1s      0         400M/512M    -",
+  ]);
+});
+
 test("status: no jobs is the header alone", () => {
   assert.equal(renderStatus({ jobs: [] }), "JOB  STATE  PID  UPTIME  RESTARTS  CHECK  LOADER\n");
 });

@@ -8,7 +8,8 @@ const definition = {
   name: "status",
   usage: `Usage: god status [JOB...] [--json] [-i] [--home DIR]
 
-Shows every job (or the named ones): state, pid, uptime, restarts, last check and loader.
+Shows every job (or the named ones): state, pid, uptime, restarts, memory (RSS/maxMemory), last check and
+loader.
   -i, --instances  also a line per instance of a job that runs several (web:0, web:1, ...)
   --json           print the daemon's answer as one JSON document: {"jobs":[{"name","state","want","pid",
                    ...,"instances":[{"index","pid","state",...}]}]}
