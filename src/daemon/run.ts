@@ -21,6 +21,7 @@ import { ensureHome, homePaths, releaseLock, takeLock } from "./home.js";
 import { loaderIdentity, scanDir, watchDir } from "./loader-dir.js";
 import { PipePool } from "./pipe-pool.js";
 import { type Rules, startRules } from "./rules.js";
+import { installSignals } from "./signals.js";
 import { type InstanceRecord, readState, type Survivor, stopSurvivors, survivors } from "./state-file.js";
 import { StateRecorder } from "./state-recorder.js";
 import { Supervisor } from "./supervisor.js";
@@ -296,27 +297,29 @@ export async function runDaemon(options: RunOptions): Promise<number> {
 
   options.ready?.();
 
-  let signals = 0;
-  const onStopSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals === 1) {
-      void shutdown(signal);
-      return;
-    }
-    log.warn(`second ${signal}: killing every process group now`, {});
-    supervisor.killAll();
-    exit(1);
-  };
-  process.on("SIGTERM", onStopSignal);
-  process.on("SIGINT", onStopSignal);
-  process.on("SIGHUP", () => {
-    log.info("SIGHUP: reloading every loader", {});
-    void reloadAll();
-  });
-  process.on("SIGUSR1", () => {
-    log.reopen();
-    logs.reopenAll();
-    log.info("SIGUSR1: log files reopened", {});
+  let stopSignals = 0;
+  installSignals({
+    stop: (signal) => {
+      stopSignals++;
+      if (stopSignals === 1) {
+        void shutdown(signal);
+        return;
+      }
+      log.warn(`second ${signal}: killing every process group now`, {});
+      supervisor.killAll();
+      exit(1);
+    },
+    leave: (signal) => void leave(signal),
+    reloadLoaders: () => void reloadAll(),
+    reopenLogs: () => {
+      log.reopen();
+      logs.reopenAll();
+    },
+    log: {
+      info: (message, fields) => log.info(message, fields),
+      warn: (message, fields) => log.warn(message, fields),
+    },
+    taken: new Set(fault === "uncaught" || fault === "rejection" ? ["SIGUSR2"] : []),
   });
 
   // GOD_HOME/jobs first (`god add`), then the --dir directories.
