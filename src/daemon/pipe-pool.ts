@@ -5,6 +5,9 @@
 
 import { createPipes, type OutputPipe } from "../logs/output-pipe.js";
 
+/** Pipes kept ready by default. */
+export const DEFAULT_SPARE_PIPES = 6;
+
 export class PipePool {
   private readonly ready: OutputPipe[] = [];
   private refilling: Promise<void> | null = null;
@@ -12,7 +15,7 @@ export class PipePool {
   private readonly dir: string | undefined;
   private closed = false;
 
-  constructor(spare = 6, dir?: string) {
+  constructor(spare = DEFAULT_SPARE_PIPES, dir?: string) {
     this.spare = spare;
     this.dir = dir;
   }

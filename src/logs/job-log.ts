@@ -175,17 +175,20 @@ export class JobLog {
   }
 
   /**
-   * Takes what the attached streams have buffered already, writes it with any unfinished line, and closes the
-   * file. Streams still open are paused and left to their owner; their attach() promises resolve.
+   * The job is gone: takes what the attached streams hold already (a stopped job's last lines are often still
+   * in the pipe when its exit is seen), writes it with any unfinished line, closes the streams and then the
+   * file. The streams are closed here because this log is their only reader: left open, each would keep its
+   * fd for as long as god lives. Their attach() promises resolve.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     for (const pump of [...this.pumps]) {
       pump.stop();
-      if (!(pump.input instanceof PipeReadable)) {
-        for (let chunk = pump.input.read(); chunk !== null; chunk = pump.input.read()) this.take(pump, chunk);
-      }
+      const input = pump.input;
+      if (input instanceof PipeReadable) input.takeRest((chunk) => this.take(pump, chunk));
+      else for (let chunk = input.read(); chunk !== null; chunk = input.read()) this.take(pump, chunk);
       pump.finish();
+      input.destroy();
     }
     this.closed = true;
     await this.sink.close();
@@ -226,7 +229,11 @@ export class JobLog {
       input.once("close", pump.finish);
       // Kept after the end: an error event with no listener would take god down.
       input.on("error", pump.finish);
-      if (this.closed || input.readableEnded || input.destroyed) pump.finish();
+      if (this.closed) {
+        // The job was removed while this instance was being spawned: nobody else would close its pipes.
+        pump.finish();
+        input.destroy();
+      } else if (input.readableEnded || input.destroyed) pump.finish();
       // Also starts a stream made paused (a socket accepted with pauseOnConnect), which a listener does not.
       else input.resume();
     });
