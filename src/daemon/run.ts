@@ -181,7 +181,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
       shutdown: () => shutdown("god shutdown"),
       reloadLoaders: () => reloadAll(),
     });
-    server = await listenControl(paths.socket, handlers);
+    server = await listenControl(paths.socket, handlers, { warn: (message) => log.warn(message, {}) });
   } catch (error) {
     const message = error instanceof GodError ? error.message : (error as Error).message;
     process.stderr.write(`god: could not listen on ${paths.socket}: ${message}\n`);
