@@ -2,8 +2,9 @@
 // Writes are queued and go out as one writev each; rotation happens only between writes and only at a line
 // boundary, so no line is torn or lost across files. The queue has a high-water mark: past it write() says
 // false and the writer waits for the drain (backpressure). SIGUSR1's reopen also happens between writes.
+// god's own log writes through writeNow() instead: synchronously, with the same rotation.
 
-import { closeSync, fstatSync, openSync, renameSync, unlinkSync, writev } from "node:fs";
+import { closeSync, fstatSync, openSync, renameSync, unlinkSync, writeSync, writev } from "node:fs";
 
 export interface RotateOptions {
   /** Rotate before a write would take the file past this size. */
@@ -95,6 +96,35 @@ export class RotatingFile implements LogSink {
     if (this.pendingBytes < this.highWaterBytes) return true;
     this.drainWanted = true;
     return false;
+  }
+
+  /**
+   * Writes whole lines now, synchronously, rotating first when they would take the file past maxBytes: for
+   * god's own log, whose lines are few and must be on disk before an exit. Behind queued writes it queues too.
+   * Returns false when the write failed (reported to onError; the lines are not kept).
+   */
+  writeNow(data: Buffer, lines: number): boolean {
+    if (this.closed || data.length === 0) return true;
+    if (this.writing || this.retryTimer !== null || this.queue.length > 0) {
+      this.write(data, lines);
+      return true;
+    }
+    if (this.reopenWanted) this.doReopen();
+    if (this.size > 0 && this.size + data.length > this.rotate.maxBytes) this.rotateNow();
+    let done = 0;
+    try {
+      if (this.fd < 0) throw new Error(`${this.path} is not open`);
+      while (done < data.length) done += writeSync(this.fd, data, done);
+    } catch (error) {
+      this.size += done;
+      this.onError(error as Error);
+      // The next write tries to open the file again.
+      if (this.fd < 0) this.reopenWanted = true;
+      return false;
+    }
+    this.size += done;
+    this.lines += lines;
+    return true;
   }
 
   onDrain(fn: () => void): void {
