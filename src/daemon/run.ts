@@ -85,6 +85,20 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     dir: paths.logs,
     onError: (job, error) =>
       log.error(`the log of job ${job} could not be written: ${error.message}`, { job }),
+    // A full disk (SPEC 7, docs/reliability.md): at most once a minute per job, with the count.
+    onDropped: (job, lines) =>
+      log.error(
+        `${lines} line(s) of job ${job} were dropped: its log file could not be written (is the disk full?); they are counted in /metrics as god_log_lines_dropped_total, and writing resumes by itself`,
+        { job, dropped: lines },
+      ),
+    onResumed: (job, lines) =>
+      log.info(
+        `the log of job ${job} is written again${lines > 0 ? ` (${lines} more line(s) were dropped)` : ""}`,
+        {
+          job,
+          dropped: lines,
+        },
+      ),
   });
   const pipePool = new PipePool();
   const records = (): InstanceRecord[] => {

@@ -1,7 +1,8 @@
 // A job's output: every line of every instance's stdout and stderr, framed per stream, transformed (time,
 // text or JSON, redaction) and written to logs/JOB.log, the newest lines also kept in memory. A pipe is read
 // only as fast as the file takes its lines: past the file's high-water mark reading stops, so the job blocks
-// on its full pipe, god's memory stays bounded, and nothing is dropped.
+// on its full pipe, god's memory stays bounded, and nothing is dropped. Only a file that cannot be written
+// at all for longer than its hold (a full disk) drops lines, counted (rotating-file.ts).
 
 import { mkdirSync } from "node:fs";
 import type { Readable } from "node:stream";
@@ -38,6 +39,12 @@ export interface JobLogOptions {
   highWaterBytes?: number;
   /** A write, rotation or reopen of the file failed (it is retried); default: a process warning. */
   onError?: (error: Error) => void;
+  /** How long a file that cannot be written holds the job back before its lines are dropped (counted). */
+  holdMs?: number;
+  /** Lines dropped because the file could not be written for longer than holdMs. */
+  onDropped?: (lines: number) => void;
+  /** The file is written again after lines were dropped. */
+  onResumed?: () => void;
   /** The clock for the lines' times (tests pass their own). */
   now?: () => number;
   /** Where the lines go instead of the rotated file (tests pass a slow one). */
@@ -104,6 +111,9 @@ export class JobLog {
       this.sink = new RotatingFile(this.path, {
         ...(options.rotate !== undefined ? { rotate: options.rotate } : {}),
         ...(options.highWaterBytes !== undefined ? { highWaterBytes: options.highWaterBytes } : {}),
+        ...(options.holdMs !== undefined ? { holdMs: options.holdMs } : {}),
+        ...(options.onDropped !== undefined ? { onDropped: options.onDropped } : {}),
+        ...(options.onResumed !== undefined ? { onResumed: options.onResumed } : {}),
         onError,
       });
     }
