@@ -235,6 +235,12 @@ export class RotatingFile implements LogSink {
   }
 
   private writeAll(bufs: Buffer[], bytes: number, lines: number, rotateAfter: boolean): void {
+    if (this.fd < 0) {
+      // The file could not be opened (its directory is gone): a failed write like any other, never a throw.
+      const error = new Error(`${this.path} is not open: it could not be opened again`);
+      setImmediate(() => this.failed(error, bufs, bytes, lines, rotateAfter));
+      return;
+    }
     writev(this.fd, bufs, (error, written) => {
       if (error) {
         this.failed(error, bufs, bytes, lines, rotateAfter);
@@ -314,11 +320,16 @@ export class RotatingFile implements LogSink {
     }, this.retryMs);
   }
 
+  /** A failure beside the writes (close, rename, open): reported, except during a spell already reported. */
+  private problem(error: Error): void {
+    if (this.failingSinceMs === null) this.onError(error);
+  }
+
   private rotateNow(): void {
     try {
-      closeSync(this.fd);
+      if (this.fd >= 0) closeSync(this.fd);
     } catch (error) {
-      this.onError(error as Error);
+      this.problem(error as Error);
     }
     try {
       if (this.rotate.keep <= 0) {
@@ -329,7 +340,7 @@ export class RotatingFile implements LogSink {
         renameSync(this.path, `${this.path}.1`);
       }
     } catch (error) {
-      this.onError(error as Error);
+      this.problem(error as Error);
     }
     this.openCurrent();
   }
@@ -337,9 +348,9 @@ export class RotatingFile implements LogSink {
   private doReopen(): void {
     this.reopenWanted = false;
     try {
-      closeSync(this.fd);
+      if (this.fd >= 0) closeSync(this.fd);
     } catch (error) {
-      this.onError(error as Error);
+      this.problem(error as Error);
     }
     this.openCurrent();
   }
@@ -350,8 +361,10 @@ export class RotatingFile implements LogSink {
       this.size = fstatSync(this.fd).size;
       if (this.size === 0) this.atLineStart = true;
     } catch (error) {
-      // Without a file the next write fails and is retried, which reopens first.
-      this.onError(error as Error);
+      // Without a file the next write fails and is retried, which reopens first. The spell of failures starts
+      // here: it is reported once, and the hold counts from now.
+      this.problem(error as Error);
+      this.failingSinceMs ??= Date.now();
       this.reopenWanted = true;
       this.fd = -1;
       this.size = 0;

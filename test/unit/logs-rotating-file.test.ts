@@ -1,9 +1,11 @@
 // The job's log file: rotation by size at line boundaries (JOB.log.1 newest .. JOB.log.keep), nothing lost or
-// torn across rotations, keep 0, reopen after an external move, the high-water mark and its drain.
+// torn across rotations, keep 0, reopen after an external move, the high-water mark and its drain, and a file
+// that cannot be written (held back, then dropped and counted, then resumed).
 
 import assert from "node:assert/strict";
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   renameSync,
@@ -204,4 +206,43 @@ test("a file that cannot be written holds its writer back for holdMs, then drops
   assert.equal(file.completedLines, 11, "dropped lines count as done: memory does not keep them");
   await file.close();
   assert.equal(read(path), lines(9, 2, 32).toString());
+});
+
+test("a removed directory: reported once, not at every retry; the file comes back when the directory does", async (t) => {
+  const dir = tempDir(t);
+  const logs = join(dir, "logs");
+  mkdirSync(logs);
+  const path = join(logs, "job.log");
+  const errors: string[] = [];
+  let dropped = 0;
+  let onDrop: () => void = () => {};
+  let onResume: () => void = () => {};
+  const file = new RotatingFile(path, {
+    holdMs: 100,
+    retryMs: 10,
+    onError: (error) => errors.push((error as NodeJS.ErrnoException).code ?? error.message),
+    onDropped: (lines) => {
+      dropped += lines;
+      onDrop();
+    },
+    onResumed: () => onResume(),
+  });
+  rmSync(logs, { recursive: true });
+  file.reopen();
+  const gone = new Promise<void>((resolve) => {
+    onDrop = resolve;
+  });
+  file.write(lines(0, 3, 32), 3);
+  await gone;
+  assert.equal(dropped, 3);
+  assert.deepEqual(errors, ["ENOENT"], "reported once for the spell");
+  mkdirSync(logs);
+  file.reopen();
+  const back = new Promise<void>((resolve) => {
+    onResume = resolve;
+  });
+  file.write(lines(3, 1, 32), 1);
+  await back;
+  await file.close();
+  assert.equal(read(path), lines(3, 1, 32).toString());
 });
