@@ -1,12 +1,12 @@
 // Reads a job's log files back (JOB.log.N oldest .. JOB.log) and checks the numbered lines of
-// fixtures/numbered.mjs: per pid and per stream (every tenth number goes to stderr, read by god apart from
+// fixtures/numbered.mjs: per instance (pid and tag) and per stream (every tenth number goes to stderr, read by god apart from
 // stdout), every number from 0 to the last exactly once (to N-1 when its last line "end N" is there), and no
 // torn line. A pid whose first lines were rotated away is checked from the first number kept in each stream.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-const NUMBERED = /\| chaos (\d+) (\d+) x{40}$/;
-const END = /\| chaos (\d+) end (\d+)$/;
+const NUMBERED = /\| chaos (\d+-[0-9a-f]{8}) (\d+) x{40}$/;
+const END = /\| chaos (\d+-[0-9a-f]{8}) end (\d+)$/;
 
 export function checkLines(logsDir, job) {
   const rotated = readdirSync(logsDir)
@@ -33,7 +33,7 @@ export function checkLines(logsDir, job) {
         torn++;
         continue;
       }
-      const pid = Number((numbered ?? end)[1]);
+      const pid = (numbered ?? end)[1];
       firstPid ??= pid;
       let seen = pids.get(pid);
       if (!seen) {

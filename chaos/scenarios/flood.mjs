@@ -69,7 +69,7 @@ export async function run({ seconds }) {
 async function endCount(god, pid) {
   const answer = await god.call("logs", { jobs: ["flood"], n: 5 });
   for (const record of answer.result?.records ?? []) {
-    const match = new RegExp(`^chaos ${pid} end (\\d+)$`).exec(record.msg);
+    const match = new RegExp(`^chaos ${pid}-[0-9a-f]{8} end (\\d+)$`).exec(record.msg);
     if (match) return Number(match[1]);
   }
   return 0;

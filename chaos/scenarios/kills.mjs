@@ -2,6 +2,7 @@
 // restart, reload, stop then start, scale, check, reload-loaders, SIGHUP, and a loader deployed anew (its spec
 // changed, so its jobs are replaced), many at once. At the end every job is started, god's fds are compared
 // with the start, every job is stopped and its numbered lines are checked.
+import { renameSync } from "node:fs";
 import { join } from "node:path";
 import { ChaosGod, numberedJob, shLoader } from "../lib/god.mjs";
 import { checkLines } from "../lib/lines.mjs";
@@ -92,7 +93,10 @@ export async function run({ seconds, rng, root, say }) {
         case "deploy": {
           const loader = rng.pick(loaders);
           generation.set(loader, generation.get(loader) + 1);
-          god.write(loader, shLoader(loader, jobsOf(loader, generation.get(loader))));
+          // As a deploy tool does it: the new file renamed over the old, never written in place (a loader
+          // file being written cannot be executed: ETXTBSY).
+          god.write(`${loader}.new`, shLoader(loader, jobsOf(loader, generation.get(loader))), false);
+          renameSync(join(god.root, `${loader}.new`), join(god.dir, loader));
           counts[action] = (counts[action] ?? 0) + 1;
           break;
         }

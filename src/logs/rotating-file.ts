@@ -159,6 +159,7 @@ export class RotatingFile implements LogSink {
     }
     this.size += done;
     this.atLineStart = true;
+    this.failingSinceMs = null;
     this.lines += lines;
     return true;
   }
@@ -320,9 +321,14 @@ export class RotatingFile implements LogSink {
     }, this.retryMs);
   }
 
-  /** A failure beside the writes (close, rename, open): reported, except during a spell already reported. */
+  /**
+   * A failure beside the writes (close, rename, open): it starts a spell of failures like a failed write does,
+   * reported once; the next write that succeeds ends it.
+   */
   private problem(error: Error): void {
-    if (this.failingSinceMs === null) this.onError(error);
+    if (this.failingSinceMs !== null) return;
+    this.failingSinceMs = Date.now();
+    this.onError(error);
   }
 
   private rotateNow(): void {
@@ -361,10 +367,8 @@ export class RotatingFile implements LogSink {
       this.size = fstatSync(this.fd).size;
       if (this.size === 0) this.atLineStart = true;
     } catch (error) {
-      // Without a file the next write fails and is retried, which reopens first. The spell of failures starts
-      // here: it is reported once, and the hold counts from now.
+      // Without a file the next write fails and is retried, which reopens first.
       this.problem(error as Error);
-      this.failingSinceMs ??= Date.now();
       this.reopenWanted = true;
       this.fd = -1;
       this.size = 0;
