@@ -133,6 +133,8 @@ export class ChaosGod {
 
   /** A command on the shared connection; counted, and counted as unanswered when no answer came in time. */
   async call(method, params = {}, timeoutMs = 150_000) {
+    // After a crash nothing answers: that is counted once, as the crash, not again for every command.
+    if (this.crashed) return { closed: true };
     return this.control.call(method, params, timeoutMs);
   }
 
@@ -155,6 +157,7 @@ export class ChaosGod {
     const deadline = Date.now() + timeoutMs;
     let jobs = [];
     while (Date.now() < deadline) {
+      if (this.crashed) return ["god crashed"];
       jobs = await this.status();
       if (jobs.length > 0 && jobs.every((j) => j.state === "running")) return [];
       await sleep(200);
@@ -175,7 +178,7 @@ export class ChaosGod {
   async settleFds(baseline, timeoutMs = 30_000) {
     const deadline = Date.now() + timeoutMs;
     let now = this.fds();
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !this.crashed) {
       const expected = await this.expectedReadEnds();
       now = this.fds();
       if (now && now.other === baseline.other && now.instance === expected) return { ...now, settled: true };
@@ -266,7 +269,7 @@ export class Control {
       }, timeoutMs);
       this.waiting.set(id, (message) => {
         clearTimeout(timer);
-        if (message.closed && !this.god.stopping) this.god.unanswered++;
+        if (message.closed && !this.god.stopping && !this.god.crashed) this.god.unanswered++;
         resolveCall(message);
       });
       this.socket.write(`${JSON.stringify({ jsonrpc: "2.0", id, method, params })}\n`);
