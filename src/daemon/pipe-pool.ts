@@ -6,6 +6,9 @@
 import { rmSync } from "node:fs";
 import { createPipes, type OutputPipe } from "../logs/output-pipe.js";
 
+/** Pipes kept ready by default. */
+export const DEFAULT_SPARE_PIPES = 6;
+
 export class PipePool {
   private readonly ready: OutputPipe[] = [];
   private refilling: Promise<void> | null = null;
@@ -15,7 +18,7 @@ export class PipePool {
   private readonly keep: boolean;
   private closed = false;
 
-  constructor(spare = 6, dir?: string, keep = false) {
+  constructor(spare = DEFAULT_SPARE_PIPES, dir?: string, keep = false) {
     this.spare = spare;
     this.dir = dir;
     this.keep = keep;

@@ -118,6 +118,20 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     dir: paths.logs,
     onError: (job, error) =>
       log.error(`the log of job ${job} could not be written: ${error.message}`, { job }),
+    // A full disk (SPEC 7, docs/reliability.md): at most once a minute per job, with the count.
+    onDropped: (job, lines) =>
+      log.error(
+        `${lines} line(s) of job ${job} were dropped: its log file could not be written (is the disk full?); they are counted in /metrics as god_log_lines_dropped_total, and writing resumes by itself`,
+        { job, dropped: lines },
+      ),
+    onResumed: (job, lines) =>
+      log.info(
+        `the log of job ${job} is written again${lines > 0 ? ` (${lines} more line(s) were dropped)` : ""}`,
+        {
+          job,
+          dropped: lines,
+        },
+      ),
   });
   // Output FIFOs live in GOD_HOME/pipes while their instance runs, so the next god can read on (SPEC 13); the
   // ones no survivor uses (their god died and so did their instance) are removed.
@@ -263,7 +277,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
       wantUsage: () => rules.demand(),
       reloadLoaders: () => reloadAll(),
     });
-    server = await listenControl(paths.socket, handlers);
+    server = await listenControl(paths.socket, handlers, { warn: (message) => log.warn(message, {}) });
   } catch (error) {
     const message = error instanceof GodError ? error.message : (error as Error).message;
     process.stderr.write(`god: could not listen on ${paths.socket}: ${message}\n`);

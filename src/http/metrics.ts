@@ -1,7 +1,8 @@
 // /metrics: the Prometheus text format (version 0.0.4), written by hand: it is a few lines of escaping, and a
 // client library would cost god ~12 MB of memory and ~100 ms of start (docs/http.md has the figures).
 // Per job: state, up, restarts, last check status and latency, instances' CPU and memory from /proc, listen
-// sockets; per loader: state; and god's own process metrics under the names client libraries use.
+// sockets, log lines dropped on a full disk; per loader: state; and god's own process metrics under the names
+// client libraries use.
 
 import type { LoaderJson } from "../protocol/control.js";
 import { JOB_STATES, LOADER_STATES } from "../protocol/states.js";
@@ -51,6 +52,8 @@ export interface MetricsInput {
   usage: UsageSource;
   loaders: LoaderJson[];
   version: string;
+  /** Lines of each job dropped because its log file could not be written (a full disk), since god started. */
+  droppedLines?: ReadonlyMap<string, number>;
 }
 
 export function renderMetrics(input: MetricsInput): string {
@@ -156,6 +159,14 @@ export function renderMetrics(input: MetricsInput): string {
     "gauge",
     "Listening sockets god holds for the job (its `listen` entries).",
     jobs.map(({ json, view }) => [{ job: json.name }, Object.keys(view.config.listen).length]),
+  );
+  const dropped = input.droppedLines ?? new Map<string, number>();
+  const droppedJobs = [...new Set([...jobs.map(({ json }) => json.name), ...dropped.keys()])].sort();
+  out.family(
+    "god_log_lines_dropped_total",
+    "counter",
+    "Lines of the job's output dropped because its log file could not be written (a full disk).",
+    droppedJobs.map((job) => [{ job }, dropped.get(job) ?? 0]),
   );
   out.family(
     "god_loader_state",

@@ -111,6 +111,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
           usage: options.usage,
           loaders: loaders.loaders,
           version,
+          ...(options.logs?.droppedLines ? { droppedLines: options.logs.droppedLines() } : {}),
         });
         res.writeHead(200, { ...NO_STORE, "content-type": METRICS_CONTENT_TYPE });
         res.end(body);

@@ -34,6 +34,8 @@ export interface LogSink {
 export interface LogsSource {
   recent(jobs: string[], n: number): LogRecord[];
   follow(jobs: string[], sink: LogSink): () => void;
+  /** Lines of each job dropped because its file could not be written, for /metrics. */
+  droppedLines?(): ReadonlyMap<string, number>;
 }
 
 export interface HttpLog {

@@ -1,7 +1,8 @@
 // A job's output: every line of every instance's stdout and stderr, framed per stream, transformed (time,
 // text or JSON, redaction) and written to logs/JOB.log, the newest lines also kept in memory. A pipe is read
 // only as fast as the file takes its lines: past the file's high-water mark reading stops, so the job blocks
-// on its full pipe, god's memory stays bounded, and nothing is dropped.
+// on its full pipe, god's memory stays bounded, and nothing is dropped. Only a file that cannot be written
+// at all for longer than its hold (a full disk) drops lines, counted (rotating-file.ts).
 
 import { mkdirSync } from "node:fs";
 import type { Readable } from "node:stream";
@@ -38,6 +39,12 @@ export interface JobLogOptions {
   highWaterBytes?: number;
   /** A write, rotation or reopen of the file failed (it is retried); default: a process warning. */
   onError?: (error: Error) => void;
+  /** How long a file that cannot be written holds the job back before its lines are dropped (counted). */
+  holdMs?: number;
+  /** Lines dropped because the file could not be written for longer than holdMs. */
+  onDropped?: (lines: number) => void;
+  /** The file is written again after lines were dropped. */
+  onResumed?: () => void;
   /** The clock for the lines' times (tests pass their own). */
   now?: () => number;
   /** Where the lines go instead of the rotated file (tests pass a slow one). */
@@ -104,6 +111,9 @@ export class JobLog {
       this.sink = new RotatingFile(this.path, {
         ...(options.rotate !== undefined ? { rotate: options.rotate } : {}),
         ...(options.highWaterBytes !== undefined ? { highWaterBytes: options.highWaterBytes } : {}),
+        ...(options.holdMs !== undefined ? { holdMs: options.holdMs } : {}),
+        ...(options.onDropped !== undefined ? { onDropped: options.onDropped } : {}),
+        ...(options.onResumed !== undefined ? { onResumed: options.onResumed } : {}),
         onError,
       });
     }
@@ -175,17 +185,20 @@ export class JobLog {
   }
 
   /**
-   * Takes what the attached streams have buffered already, writes it with any unfinished line, and closes the
-   * file. Streams still open are paused and left to their owner; their attach() promises resolve.
+   * The job is gone: takes what the attached streams hold already (a stopped job's last lines are often still
+   * in the pipe when its exit is seen), writes it with any unfinished line, closes the streams and then the
+   * file. The streams are closed here because this log is their only reader: left open, each would keep its
+   * fd for as long as god lives. Their attach() promises resolve.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     for (const pump of [...this.pumps]) {
       pump.stop();
-      if (!(pump.input instanceof PipeReadable)) {
-        for (let chunk = pump.input.read(); chunk !== null; chunk = pump.input.read()) this.take(pump, chunk);
-      }
+      const input = pump.input;
+      if (input instanceof PipeReadable) input.takeRest((chunk) => this.take(pump, chunk));
+      else for (let chunk = input.read(); chunk !== null; chunk = input.read()) this.take(pump, chunk);
       pump.finish();
+      input.destroy();
     }
     this.closed = true;
     await this.sink.close();
@@ -226,7 +239,11 @@ export class JobLog {
       input.once("close", pump.finish);
       // Kept after the end: an error event with no listener would take god down.
       input.on("error", pump.finish);
-      if (this.closed || input.readableEnded || input.destroyed) pump.finish();
+      if (this.closed) {
+        // The job was removed while this instance was being spawned: nobody else would close its pipes.
+        pump.finish();
+        input.destroy();
+      } else if (input.readableEnded || input.destroyed) pump.finish();
       // Also starts a stream made paused (a socket accepted with pauseOnConnect), which a listener does not.
       else input.resume();
     });

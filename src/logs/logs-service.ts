@@ -4,6 +4,7 @@
 
 import { mkdirSync } from "node:fs";
 import { JOB_NAME_PATTERN } from "../protocol/jobspec.js";
+import { DroppedLines } from "./dropped-lines.js";
 import { DEFAULT_RING_LINES, JobLog } from "./job-log.js";
 import type { LogsConfig } from "./line-format.js";
 import { readRecentRecords } from "./log-files.js";
@@ -33,6 +34,12 @@ export interface LogsServiceOptions {
   highWaterBytes?: number;
   /** A job's file could not be written, rotated or reopened (writes are retried). */
   onError?: (job: string, error: Error) => void;
+  /** How long a job's file that cannot be written holds the job back before its lines are dropped. */
+  holdMs?: number;
+  /** Lines of a job dropped (its file could not be written): at most once a minute per job, with the count. */
+  onDropped?: (job: string, lines: number) => void;
+  /** A job's file is written again after lines were dropped; `lines` dropped since the last report. */
+  onResumed?: (job: string, lines: number) => void;
   /** The clock for the lines' times (tests pass their own). */
   now?: () => number;
 }
@@ -50,10 +57,16 @@ export class LogsService {
   private readonly logs = new Map<string, JobLog>();
   private readonly followers = new Set<Follower>();
   private readonly followerMaxBytes: number;
+  private readonly dropped: DroppedLines;
 
   constructor(options: LogsServiceOptions) {
     this.options = options;
     this.followerMaxBytes = options.followerMaxBytes ?? DEFAULT_FOLLOWER_MAX_BYTES;
+    this.dropped = new DroppedLines({
+      report: (job, lines) => options.onDropped?.(job, lines),
+      resumed: (job, lines) => options.onResumed?.(job, lines),
+      ...(options.now !== undefined ? { now: options.now } : {}),
+    });
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   }
 
@@ -73,6 +86,9 @@ export class LogsService {
       ringLines: this.options.ringLines ?? DEFAULT_RING_LINES,
       ...(this.options.highWaterBytes !== undefined ? { highWaterBytes: this.options.highWaterBytes } : {}),
       ...(onError !== undefined ? { onError: (error: Error) => onError(job, error) } : {}),
+      ...(this.options.holdMs !== undefined ? { holdMs: this.options.holdMs } : {}),
+      onDropped: (lines: number) => this.dropped.add(job, lines),
+      onResumed: () => this.dropped.resumed(job),
       ...(this.options.now !== undefined ? { now: this.options.now } : {}),
     });
     this.logs.set(job, log);
@@ -118,12 +134,18 @@ export class LogsService {
     };
   }
 
+  /** Lines of each job dropped because its file could not be written, since god started (/metrics). */
+  droppedLines(): Map<string, number> {
+    return this.dropped.totals();
+  }
+
   /** SIGUSR1: every file is reopened (after an external logrotate). */
   reopenAll(): void {
     for (const log of this.logs.values()) log.reopen();
   }
 
   async closeAll(): Promise<void> {
+    this.dropped.close();
     for (const follower of [...this.followers]) this.drop(follower, "god is shutting down");
     const logs = [...this.logs.values()];
     this.logs.clear();

@@ -7,7 +7,7 @@
 // The read end is a PipeReadable: an ordinary Readable for anyone, and for JobLog a fast path that reads into
 // one reused buffer and can stop reading the fd itself (backpressure, and resting between small reads).
 
-import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
+import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
 import {
   createConnection,
   createServer,
@@ -28,6 +28,9 @@ export const PIPE_READ_BYTES = 64 * 1024;
  */
 let sharedReadBuffer: Buffer | null = null;
 
+/** takeRest() reads at most this many buffers: more than a pipe holds, even one grown to 1 MiB. */
+const MAX_REST_READS = 32;
+
 export interface OutputPipe {
   /** Give to the child as fd 1 and/or fd 2. */
   writeFd: number;
@@ -47,12 +50,14 @@ interface RawSocketOptions extends SocketConstructorOpts {
 
 /** The read end of a real pipe. */
 export class PipeReadable extends Readable {
+  private readonly fd: number;
   private readonly socket: Socket;
   private consumer: ((chunk: Buffer) => void) | null = null;
   private held = false;
 
   constructor(fd: number) {
     super();
+    this.fd = fd;
     sharedReadBuffer ??= Buffer.allocUnsafeSlow(PIPE_READ_BYTES);
     const buffer = sharedReadBuffer;
     const options: RawSocketOptions = {
@@ -95,6 +100,26 @@ export class PipeReadable extends Readable {
   release(): void {
     this.held = false;
     if (!this.destroyed) this.socket.resume();
+  }
+
+  /**
+   * For a reader about to close the pipe (the job is gone): hands fn what the kernel pipe holds now, in the
+   * same reused buffer as consume(), without waiting for more. Call it held, then destroy() the readable.
+   * Bounded: a writer still alive cannot keep it reading.
+   */
+  takeRest(fn: (chunk: Buffer) => void): void {
+    if (this.destroyed) return;
+    const buffer = sharedReadBuffer!;
+    for (let i = 0; i < MAX_REST_READS; i++) {
+      let bytes: number;
+      try {
+        bytes = readSync(this.fd, buffer, 0, buffer.length, null);
+      } catch {
+        return; // EAGAIN: the pipe is empty and a writer still has it open
+      }
+      if (bytes === 0) return;
+      fn(buffer.subarray(0, bytes));
+    }
   }
 
   override _read(): void {
@@ -150,12 +175,26 @@ async function fifoPipes(count: number, dir: string): Promise<OutputPipe[]> {
   try {
     const paths = Array.from({ length: count }, (_, i) => join(scratch, String(i)));
     await makeFifos(paths);
-    return paths.map((path) => {
-      // The read end first and non-blocking, so opening the write end does not wait for a reader.
-      const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-      const writeFd = openSync(path, constants.O_WRONLY);
-      return { writeFd, readable: new PipeReadable(readFd), closeWriteEnd: closeOnce(writeFd) };
-    });
+    const opened: number[] = [];
+    try {
+      const ends = paths.map((path) => {
+        // The read end first and non-blocking, so opening the write end does not wait for a reader.
+        const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+        opened.push(readFd);
+        const writeFd = openSync(path, constants.O_WRONLY);
+        opened.push(writeFd);
+        return { readFd, writeFd };
+      });
+      return ends.map(({ readFd, writeFd }) => ({
+        writeFd,
+        readable: new PipeReadable(readFd),
+        closeWriteEnd: closeOnce(writeFd),
+      }));
+    } catch (error) {
+      // Out of fds (EMFILE) halfway: the ends opened so far would be nobody's to close.
+      for (const fd of opened) closeSync(fd);
+      throw error;
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -170,11 +209,27 @@ async function keptFifoPipes(count: number, dir: string): Promise<OutputPipe[]> 
   const stamp = `${process.pid}-${Date.now().toString(36)}-${(fifoSerial++).toString(36)}`;
   const paths = Array.from({ length: count }, (_, i) => join(dir, `${stamp}-${i}`));
   await makeFifos(paths);
-  return paths.map((path) => {
-    const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    const writeFd = openSync(path, constants.O_RDWR);
-    return { writeFd, path, readable: new PipeReadable(readFd), closeWriteEnd: closeOnce(writeFd) };
-  });
+  const opened: number[] = [];
+  try {
+    const ends = paths.map((path) => {
+      const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      opened.push(readFd);
+      const writeFd = openSync(path, constants.O_RDWR);
+      opened.push(writeFd);
+      return { path, readFd, writeFd };
+    });
+    return ends.map(({ path, readFd, writeFd }) => ({
+      writeFd,
+      path,
+      readable: new PipeReadable(readFd),
+      closeWriteEnd: closeOnce(writeFd),
+    }));
+  } catch (error) {
+    // Out of fds (EMFILE) halfway: close what was opened and remove the FIFOs, which nobody will use.
+    for (const fd of opened) closeSync(fd);
+    for (const path of paths) rmSync(path, { force: true });
+    throw error;
+  }
 }
 
 let fifoSerial = 0;

@@ -2,8 +2,15 @@
 // Writes are queued and go out as one writev each; rotation happens only between writes and only at a line
 // boundary, so no line is torn or lost across files. The queue has a high-water mark: past it write() says
 // false and the writer waits for the drain (backpressure). SIGUSR1's reopen also happens between writes.
+// god's own log writes through writeNow() instead: synchronously, with the same rotation.
+//
+// A file that cannot be written (a full disk, a removed directory, an I/O error) holds its writers back for
+// holdMs while the write is retried: a short spell loses nothing. Past that, lines are dropped and counted
+// (onDropped) instead of blocking the job for as long as the disk stays full, each new batch is tried once,
+// and the first that is written ends the spell (onResumed). A line the failure cut in two is ended with a
+// newline before the next, so the file holds no torn line joined to another.
 
-import { closeSync, fstatSync, openSync, renameSync, unlinkSync, writev } from "node:fs";
+import { closeSync, fstatSync, openSync, renameSync, unlinkSync, writeSync, writev } from "node:fs";
 
 export interface RotateOptions {
   /** Rotate before a write would take the file past this size. */
@@ -20,7 +27,10 @@ export interface LogSink {
   write(data: Buffer, lines: number): boolean;
   /** Called each time the queue falls back under the high-water mark after a write returned false. */
   onDrain(fn: () => void): void;
-  /** Lines written to disk so far, and the bytes of the current file on disk: the rest is still queued. */
+  /**
+   * Lines the file is done with: written to disk, or dropped because they could not be (counted); the rest is
+   * still queued. And the bytes of the current file on disk.
+   */
   readonly completedLines: number;
   readonly completedSize: number;
   reopen(): void;
@@ -32,12 +42,24 @@ export interface RotatingFileOptions {
   rotate?: RotateOptions;
   /** Bytes queued (written or not) before write() returns false. */
   highWaterBytes?: number;
-  /** A write, rotation or reopen failed. Writes are retried every retryMs: lines wait, they are not dropped. */
+  /**
+   * A rotation or reopen failed, or a write failed after a run of good ones (the first failure of a spell).
+   * Writes are retried every retryMs for holdMs, then dropped and counted until one is written.
+   */
   onError?: (error: Error) => void;
   retryMs?: number;
+  /** How long a failing file holds its writers back before lines are dropped (default DEFAULT_HOLD_MS). */
+  holdMs?: number;
+  /** Lines dropped: a batch that could not be written once the file had failed for holdMs. */
+  onDropped?: (lines: number) => void;
+  /** A write succeeded after lines were dropped. */
+  onResumed?: () => void;
 }
 
 const DEFAULT_HIGH_WATER_BYTES = 1024 * 1024;
+/** A full disk blocks the job this long at most; then its lines are dropped and counted. */
+export const DEFAULT_HOLD_MS = 5000;
+const NEWLINE = Buffer.from("\n");
 
 interface Queued {
   data: Buffer;
@@ -50,6 +72,15 @@ export class RotatingFile implements LogSink {
   private readonly highWaterBytes: number;
   private readonly retryMs: number;
   private readonly onError: (error: Error) => void;
+  private readonly holdMs: number;
+  private readonly onDropped: (lines: number) => void;
+  private readonly onResumed: () => void;
+  /** When the current spell of failed writes began, or null while writes succeed. */
+  private failingSinceMs: number | null = null;
+  /** Past holdMs of failures: batches are tried once and dropped if they fail. */
+  private dropping = false;
+  /** The file ends with a newline (or is empty): false after a failure cut a line. */
+  private atLineStart = true;
   private fd: number;
   private size: number;
   private lines = 0;
@@ -68,8 +99,11 @@ export class RotatingFile implements LogSink {
     this.path = path;
     this.rotate = options.rotate ?? DEFAULT_ROTATE;
     this.highWaterBytes = options.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES;
-    this.retryMs = options.retryMs ?? 1000;
+    this.retryMs = options.retryMs ?? 250;
     this.onError = options.onError ?? (() => {});
+    this.holdMs = options.holdMs ?? DEFAULT_HOLD_MS;
+    this.onDropped = options.onDropped ?? (() => {});
+    this.onResumed = options.onResumed ?? (() => {});
     this.fd = openSync(path, "a", 0o600);
     this.size = fstatSync(this.fd).size;
   }
@@ -95,6 +129,39 @@ export class RotatingFile implements LogSink {
     if (this.pendingBytes < this.highWaterBytes) return true;
     this.drainWanted = true;
     return false;
+  }
+
+  /**
+   * Writes whole lines now, synchronously, rotating first when they would take the file past maxBytes: for
+   * god's own log, whose lines are few and must be on disk before an exit. Behind queued writes it queues too.
+   * Returns false when the write failed (reported to onError; the lines are not kept).
+   */
+  writeNow(data: Buffer, lines: number): boolean {
+    if (this.closed || data.length === 0) return true;
+    if (this.writing || this.retryTimer !== null || this.queue.length > 0) {
+      this.write(data, lines);
+      return true;
+    }
+    if (this.reopenWanted) this.doReopen();
+    if (this.size > 0 && this.size + data.length > this.rotate.maxBytes) this.rotateNow();
+    const out = this.atLineStart ? data : Buffer.concat([NEWLINE, data]);
+    let done = 0;
+    try {
+      if (this.fd < 0) throw new Error(`${this.path} is not open`);
+      while (done < out.length) done += writeSync(this.fd, out, done);
+    } catch (error) {
+      this.size += done;
+      if (done > 0) this.atLineStart = out[done - 1] === 0x0a;
+      this.onError(error as Error);
+      // The next write tries to open the file again.
+      if (this.fd < 0) this.reopenWanted = true;
+      return false;
+    }
+    this.size += done;
+    this.atLineStart = true;
+    this.failingSinceMs = null;
+    this.lines += lines;
+    return true;
   }
 
   onDrain(fn: () => void): void {
@@ -159,29 +226,47 @@ export class RotatingFile implements LogSink {
       this.next();
       return;
     }
+    if (!this.atLineStart) {
+      bufs.unshift(NEWLINE);
+      bytes += 1;
+      this.pendingBytes += 1;
+    }
     this.writing = true;
     this.writeAll(bufs, bytes, lines, full);
   }
 
   private writeAll(bufs: Buffer[], bytes: number, lines: number, rotateAfter: boolean): void {
+    if (this.fd < 0) {
+      // The file could not be opened (its directory is gone): a failed write like any other, never a throw.
+      const error = new Error(`${this.path} is not open: it could not be opened again`);
+      setImmediate(() => this.failed(error, bufs, bytes, lines, rotateAfter));
+      return;
+    }
     writev(this.fd, bufs, (error, written) => {
       if (error) {
-        this.failed(error, () => {
-          if (this.reopenWanted) this.doReopen();
-          this.writeAll(bufs, bytes, lines, rotateAfter);
-        });
+        this.failed(error, bufs, bytes, lines, rotateAfter);
         return;
       }
       if (written < bytes) {
+        // Cut inside the batch: if the rest is dropped, the file may end inside a line.
+        if (written > 0) this.atLineStart = endsWithNewline(bufs, written);
         this.size += written;
         this.pendingBytes -= written;
         this.writeAll(dropBytes(bufs, written), bytes - written, lines, rotateAfter);
         return;
       }
       this.writing = false;
+      this.atLineStart = true;
       this.size += written;
       this.lines += lines;
       this.pendingBytes -= bytes;
+      if (this.failingSinceMs !== null) {
+        this.failingSinceMs = null;
+        if (this.dropping) {
+          this.dropping = false;
+          this.onResumed();
+        }
+      }
       this.settle();
       if (rotateAfter) this.rotateNow();
       this.next();
@@ -196,28 +281,61 @@ export class RotatingFile implements LogSink {
     }
   }
 
-  private failed(error: Error, retry: () => void): void {
-    this.onError(error);
+  /** A write of `bufs` failed: retried while the spell is shorter than holdMs, else dropped and counted. */
+  private failed(error: Error, bufs: Buffer[], bytes: number, lines: number, rotateAfter: boolean): void {
+    const now = Date.now();
+    if (this.failingSinceMs === null) {
+      this.failingSinceMs = now;
+      this.onError(error);
+    }
+    // The lines of what is left of this batch (a write cut inside it wrote the others), without the newline
+    // that ends a line cut earlier.
+    const lost = countNewlines(bufs) - (bufs[0] === NEWLINE ? 1 : 0);
     if (this.closing !== null) {
-      // Closing (god is exiting): waiting on a broken disk would hang the shutdown.
+      // Closing (god is exiting): waiting on a broken disk would hang the shutdown. What is left is counted.
+      const left = lost + this.queue.reduce((sum, item) => sum + item.lines, 0);
       this.queue.length = 0;
       this.pendingBytes = 0;
       this.writing = false;
+      if (left > 0) this.onDropped(left);
       this.finishClose();
+      return;
+    }
+    if (this.dropping || now - this.failingSinceMs >= this.holdMs) {
+      this.dropping = true;
+      this.lines += lines;
+      this.pendingBytes -= bytes;
+      this.writing = false;
+      this.onDropped(lost);
+      this.settle();
+      if (rotateAfter) this.rotateNow();
+      if (this.reopenWanted) this.doReopen();
+      this.next();
       return;
     }
     // `writing` stays true while the retry waits: nothing else may start a write or rotate.
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      retry();
+      if (this.reopenWanted) this.doReopen();
+      this.writeAll(bufs, bytes, lines, rotateAfter);
     }, this.retryMs);
+  }
+
+  /**
+   * A failure beside the writes (close, rename, open): it starts a spell of failures like a failed write does,
+   * reported once; the next write that succeeds ends it.
+   */
+  private problem(error: Error): void {
+    if (this.failingSinceMs !== null) return;
+    this.failingSinceMs = Date.now();
+    this.onError(error);
   }
 
   private rotateNow(): void {
     try {
-      closeSync(this.fd);
+      if (this.fd >= 0) closeSync(this.fd);
     } catch (error) {
-      this.onError(error as Error);
+      this.problem(error as Error);
     }
     try {
       if (this.rotate.keep <= 0) {
@@ -228,7 +346,7 @@ export class RotatingFile implements LogSink {
         renameSync(this.path, `${this.path}.1`);
       }
     } catch (error) {
-      this.onError(error as Error);
+      this.problem(error as Error);
     }
     this.openCurrent();
   }
@@ -236,9 +354,9 @@ export class RotatingFile implements LogSink {
   private doReopen(): void {
     this.reopenWanted = false;
     try {
-      closeSync(this.fd);
+      if (this.fd >= 0) closeSync(this.fd);
     } catch (error) {
-      this.onError(error as Error);
+      this.problem(error as Error);
     }
     this.openCurrent();
   }
@@ -247,9 +365,10 @@ export class RotatingFile implements LogSink {
     try {
       this.fd = openSync(this.path, "a", 0o600);
       this.size = fstatSync(this.fd).size;
+      if (this.size === 0) this.atLineStart = true;
     } catch (error) {
       // Without a file the next write fails and is retried, which reopens first.
-      this.onError(error as Error);
+      this.problem(error as Error);
       this.reopenWanted = true;
       this.fd = -1;
       this.size = 0;
@@ -275,14 +394,24 @@ export class RotatingFile implements LogSink {
   }
 }
 
-function countNewlines(buf: Buffer): number {
+function countNewlines(data: Buffer | Buffer[]): number {
+  if (Array.isArray(data)) return data.reduce((sum, buf) => sum + countNewlines(buf), 0);
   let count = 0;
-  let at = buf.indexOf(0x0a);
+  let at = data.indexOf(0x0a);
   while (at !== -1) {
     count++;
-    at = buf.indexOf(0x0a, at + 1);
+    at = data.indexOf(0x0a, at + 1);
   }
   return count;
+}
+
+/** Whether the first n bytes of bufs end with a newline. */
+function endsWithNewline(bufs: Buffer[], n: number): boolean {
+  for (const buf of bufs) {
+    if (n <= buf.length) return buf[n - 1] === 0x0a;
+    n -= buf.length;
+  }
+  return true;
 }
 
 function dropBytes(bufs: Buffer[], n: number): Buffer[] {

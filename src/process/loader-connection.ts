@@ -102,7 +102,16 @@ export class LoaderConnection {
   start(): void {
     const [file, ...args] = this.argv as [string, ...string[]];
     const env = Object.keys(this.env).length === 0 ? process.env : { ...process.env, ...this.env };
-    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"], detached: true, env });
+    let child: ChildProcess;
+    try {
+      child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"], detached: true, env });
+    } catch (error) {
+      // Some failures throw instead of emitting "error": ETXTBSY when the file is being written (a deploy that
+      // writes in place). The loader failed to start, with its reason, and is retried by its backoff; ended on
+      // the next turn, as an "error" event would be, once the caller has its listeners in place.
+      setImmediate(() => this.end(startMessage(this.path, error as NodeJS.ErrnoException)));
+      return;
+    }
     this.child = child;
     child.once("error", (error: NodeJS.ErrnoException) => {
       if (child.pid === undefined) this.end(startMessage(this.path, error));
@@ -335,6 +344,8 @@ function startMessage(path: string, error: NodeJS.ErrnoException): string {
       return `could not start: ${path} is not executable (chmod +x it)`;
     case "ENOEXEC":
       return `could not start: ${path} is not a program (add a #! line)`;
+    case "ETXTBSY":
+      return `could not start: ${path} is being written (ETXTBSY); it is tried again once its backoff has passed`;
     default:
       return `could not start: ${error.message}`;
   }

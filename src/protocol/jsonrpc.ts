@@ -26,7 +26,10 @@ function isId(value: unknown): value is RpcId {
 /** Parses an already-decoded JSON value. */
 export function toRpcMessage(value: unknown): RpcMessage | ParseFailure {
   if (!isRecord(value)) {
-    return { type: "invalid", id: null, code: ErrorCode.InvalidRequest, message: "expected a JSON object" };
+    const message = Array.isArray(value)
+      ? "expected a JSON object; batches are not supported, send one message a line"
+      : "expected a JSON object";
+    return { type: "invalid", id: null, code: ErrorCode.InvalidRequest, message };
   }
   const id = isId(value["id"]) ? value["id"] : null;
   if (value["jsonrpc"] !== "2.0") {

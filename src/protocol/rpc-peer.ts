@@ -32,8 +32,10 @@ export interface RpcPeerOptions {
   write: (line: string) => void;
   onRequest?: RequestHandler;
   onNotification?: NotificationHandler;
-  /** A line that is not a valid message; the peer has already answered it with an error where it could. */
+  /** A line that is not a valid message; the peer has already answered it with an error. */
   onInvalid?: (failure: ParseFailure, text: string) => void;
+  /** A request of the other side was answered (its answer is written): `serving` fell by one. */
+  onAnswered?: () => void;
   defaultTimeoutMs: number;
 }
 
@@ -48,6 +50,7 @@ export class RpcPeer {
   private nextId = 1;
   private readonly pending = new Map<RpcId, Pending>();
   private closed: GodError | null = null;
+  private servingCount = 0;
 
   private readonly options: RpcPeerOptions;
 
@@ -59,6 +62,11 @@ export class RpcPeer {
     return this.pending.size;
   }
 
+  /** Requests of the other side being served: received and not yet answered. */
+  get serving(): number {
+    return this.servingCount;
+  }
+
   handleLine(text: string): RpcMessage | ParseFailure {
     const message = parseRpcLine(text);
     this.handleMessage(message, text);
@@ -68,9 +76,10 @@ export class RpcPeer {
   handleMessage(message: RpcMessage | ParseFailure, text = ""): void {
     switch (message.type) {
       case "invalid":
-        if (message.id !== null || message.code === ErrorCode.ParseError) {
-          this.send(errorLine(message.id, { code: message.code, message: message.message }));
-        }
+        // Always answered, with the id when it could be read and null otherwise (JSON-RPC 2.0 section 5): a
+        // client that sent `42` or `[1,2]` must not wait forever. No loop can follow: an error with id null is
+        // a valid answer, which the other side drops.
+        this.send(errorLine(message.id, { code: message.code, message: message.message }));
         this.options.onInvalid?.(message, text);
         return;
       case "request":
@@ -127,12 +136,29 @@ export class RpcPeer {
       this.send(errorLine(id, { code: ErrorCode.MethodNotFound, message: `unknown method "${method}"` }));
       return;
     }
+    this.servingCount++;
     Promise.resolve()
       .then(() => handler(method, params))
       .then(
-        (result) => this.send(resultLine(id, result ?? {})),
-        (error: unknown) => this.send(errorLine(id, toErrorObject(error))),
+        (result) => this.answered(id, () => resultLine(id, result ?? {})),
+        (error: unknown) => this.answered(id, () => errorLine(id, toErrorObject(error))),
       );
+  }
+
+  private answered(id: RpcId, line: () => string): void {
+    this.servingCount--;
+    let text: string;
+    try {
+      text = line();
+    } catch (error) {
+      // A result JSON cannot hold (a BigInt, a cycle) is god's bug, not a reason to leave the caller waiting.
+      text = errorLine(id, {
+        code: ErrorCode.Internal,
+        message: `the answer could not be encoded: ${(error as Error).message}`,
+      });
+    }
+    this.send(text);
+    this.options.onAnswered?.();
   }
 
   private send(line: string): void {

@@ -70,7 +70,12 @@ test("invalid forms: each has its code, the id when it could be read, and a sent
   const cases: Array<[string, number, number | string | null, string]> = [
     ["{not json", ErrorCode.ParseError, null, "the line is not valid JSON"],
     ["", ErrorCode.ParseError, null, "the line is not valid JSON"],
-    ["[1,2]", ErrorCode.InvalidRequest, null, "expected a JSON object"],
+    [
+      "[1,2]",
+      ErrorCode.InvalidRequest,
+      null,
+      "expected a JSON object; batches are not supported, send one message a line",
+    ],
     ['"text"', ErrorCode.InvalidRequest, null, "expected a JSON object"],
     ["null", ErrorCode.InvalidRequest, null, "expected a JSON object"],
     ['{"id":1,"method":"x"}', ErrorCode.InvalidRequest, 1, 'jsonrpc: expected "2.0"'],

@@ -2,13 +2,14 @@
 // already ended, string chunks, and the merge labelling (err null: every line "out").
 
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { test } from "node:test";
 import { JobLog } from "../../src/logs/job-log.js";
 import type { LogsConfig } from "../../src/logs/line-format.js";
+import { createPipe } from "../../src/logs/output-pipe.js";
 
 const LOGS: LogsConfig = { timestamps: false, format: "text", redact: [], maxLineBytes: 65536, merge: false };
 
@@ -31,6 +32,33 @@ test("close() with a stream still open: what was read is written, the unfinished
   // Lines after the close go nowhere, and nothing throws.
   out.end("late\n");
   await log.close();
+});
+
+test("close() with a real pipe still holding the job's last lines: they are written and the pipe is closed", async (t) => {
+  const dir = tempDir(t);
+  const log = new JobLog({ job: "j", dir, logs: LOGS });
+  const pipe = await createPipe(dir);
+  const attached = log.attach(7, { out: pipe.readable, err: null });
+  // Written and closed in this same tick: god has read none of it when the log closes (a removed job).
+  writeSync(pipe.writeFd, "first\nlast words\nno newline");
+  pipe.closeWriteEnd();
+  await log.close();
+  await attached;
+  assert.equal(
+    readFileSync(log.path, "utf8"),
+    "j[7] out| first\nj[7] out| last words\nj[7] out| no newline\n",
+  );
+  assert.ok(pipe.readable.destroyed, "the read end is closed: nobody else would ever close it");
+});
+
+test("a pipe attached after the close (a job removed while it was spawned) is closed, not left open", async (t) => {
+  const dir = tempDir(t);
+  const log = new JobLog({ job: "j", dir, logs: LOGS });
+  await log.close();
+  const pipe = await createPipe(dir);
+  pipe.closeWriteEnd();
+  await log.attach(3, { out: pipe.readable, err: null });
+  assert.ok(pipe.readable.destroyed);
 });
 
 test("a stream that errors ends its attach with the lines read so far", async (t) => {

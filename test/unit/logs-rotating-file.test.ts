@@ -1,8 +1,18 @@
 // The job's log file: rotation by size at line boundaries (JOB.log.1 newest .. JOB.log.keep), nothing lost or
-// torn across rotations, keep 0, reopen after an external move, the high-water mark and its drain.
+// torn across rotations, keep 0, reopen after an external move, the high-water mark and its drain, and a file
+// that cannot be written (held back, then dropped and counted, then resumed).
 
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -131,4 +141,108 @@ test("past the high-water mark write() says false, and the drain comes once the 
   assert.ok(file.pending < 1024);
   await file.close();
   assert.equal(file.completedSize, 1112);
+});
+
+test("a file that cannot be written holds its writer back for holdMs, then drops and counts, then resumes", async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, "job.log");
+  // /dev/full fails every write with ENOSPC: a full disk without root.
+  symlinkSync("/dev/full", path);
+  const dropped: number[] = [];
+  const errors: string[] = [];
+  let resumed = 0;
+  let onDrop: () => void = () => {};
+  let onResume: () => void = () => {};
+  const file = new RotatingFile(path, {
+    holdMs: 150,
+    retryMs: 20,
+    highWaterBytes: 100,
+    onError: (error) => errors.push((error as NodeJS.ErrnoException).code ?? error.message),
+    onDropped: (lines) => {
+      dropped.push(lines);
+      onDrop();
+    },
+    onResumed: () => {
+      resumed++;
+      onResume();
+    },
+  });
+  const next = <T>(set: (fn: () => void) => void, value: () => T) =>
+    new Promise<T>((resolve) => set(() => resolve(value())));
+  const heldThenDropped = next(
+    (fn) => (onDrop = fn),
+    () => Date.now(),
+  );
+  const drained = new Promise<void>((resolve) => file.onDrain(resolve));
+  const startedMs = Date.now();
+  assert.equal(file.write(lines(0, 2, 32), 2), true);
+  // Past the high-water mark: the writer waits (nothing lost yet), as it would on a slow disk.
+  assert.equal(file.write(lines(2, 4, 32), 4), false);
+  const droppedAtMs = await heldThenDropped;
+  assert.ok(droppedAtMs - startedMs >= 150, `dropped after ${droppedAtMs - startedMs} ms, before holdMs`);
+  await drained;
+  assert.deepEqual(errors, ["ENOSPC"], "the failure is reported once for the spell");
+  // Dropping now: each new batch is tried once and counted at once if it fails.
+  const droppedAgain = next(
+    (fn) => (onDrop = fn),
+    () => dropped.length,
+  );
+  assert.equal(file.write(lines(6, 3, 32), 3), true);
+  await droppedAgain;
+  assert.equal(
+    dropped.reduce((a, b) => a + b, 0),
+    9,
+  );
+  // Space returns (here: the path is a real file again): the next batch is written and the spell ends.
+  rmSync(path);
+  writeFileSync(path, "");
+  file.reopen();
+  const back = next(
+    (fn) => (onResume = fn),
+    () => resumed,
+  );
+  file.write(lines(9, 2, 32), 2);
+  assert.equal(await back, 1);
+  assert.equal(file.completedLines, 11, "dropped lines count as done: memory does not keep them");
+  await file.close();
+  assert.equal(read(path), lines(9, 2, 32).toString());
+});
+
+test("a removed directory: reported once, not at every retry; the file comes back when the directory does", async (t) => {
+  const dir = tempDir(t);
+  const logs = join(dir, "logs");
+  mkdirSync(logs);
+  const path = join(logs, "job.log");
+  const errors: string[] = [];
+  let dropped = 0;
+  let onDrop: () => void = () => {};
+  let onResume: () => void = () => {};
+  const file = new RotatingFile(path, {
+    holdMs: 100,
+    retryMs: 10,
+    onError: (error) => errors.push((error as NodeJS.ErrnoException).code ?? error.message),
+    onDropped: (lines) => {
+      dropped += lines;
+      onDrop();
+    },
+    onResumed: () => onResume(),
+  });
+  rmSync(logs, { recursive: true });
+  file.reopen();
+  const gone = new Promise<void>((resolve) => {
+    onDrop = resolve;
+  });
+  file.write(lines(0, 3, 32), 3);
+  await gone;
+  assert.equal(dropped, 3);
+  assert.deepEqual(errors, ["ENOENT"], "reported once for the spell");
+  mkdirSync(logs);
+  file.reopen();
+  const back = new Promise<void>((resolve) => {
+    onResume = resolve;
+  });
+  file.write(lines(3, 1, 32), 1);
+  await back;
+  await file.close();
+  assert.equal(read(path), lines(3, 1, 32).toString());
 });

@@ -172,17 +172,47 @@ test("notifications go to onNotification and are never answered", () => {
   assert.equal(sent.length, 0);
 });
 
-test("invalid lines: answered with an error when an id or a parse error allows it, always reported", () => {
+test("invalid lines: always answered with an error (id null when it cannot be read), always reported", () => {
   const invalid: string[] = [];
   const { peer, sent } = recorder({ onInvalid: (_f, text) => invalid.push(text) });
-  peer.handleLine("not json");
-  peer.handleLine('{"jsonrpc":"1.0","id":5,"method":"x"}');
-  peer.handleLine("[1]");
-  assert.deepEqual(invalid, ["not json", '{"jsonrpc":"1.0","id":5,"method":"x"}', "[1]"]);
+  const lines = ["not json", '{"jsonrpc":"1.0","id":5,"method":"x"}', "[1]", "42", '"x"', "null", "{}"];
+  for (const line of lines) peer.handleLine(line);
+  assert.deepEqual(invalid, lines);
+  const notObject = { code: ErrorCode.InvalidRequest, message: "expected a JSON object" };
   assert.deepEqual(sent, [
     { type: "error", id: null, error: { code: ErrorCode.ParseError, message: "the line is not valid JSON" } },
     { type: "error", id: 5, error: { code: ErrorCode.InvalidRequest, message: 'jsonrpc: expected "2.0"' } },
+    {
+      type: "error",
+      id: null,
+      error: {
+        code: ErrorCode.InvalidRequest,
+        message: "expected a JSON object; batches are not supported, send one message a line",
+      },
+    },
+    { type: "error", id: null, error: notObject },
+    { type: "error", id: null, error: notObject },
+    { type: "error", id: null, error: notObject },
+    {
+      type: "error",
+      id: null,
+      error: { code: ErrorCode.InvalidRequest, message: 'jsonrpc: expected "2.0"' },
+    },
   ]);
+});
+
+test("two peers that answer invalid lines do not loop: an error with id null is dropped, not answered", () => {
+  let lines = 0;
+  const peers: { a?: RpcPeer; b?: RpcPeer } = {};
+  const wire = (to: () => RpcPeer) => (line: string) => {
+    lines++;
+    assert.ok(lines < 10, "the peers answer each other forever");
+    to().handleLine(line.trimEnd());
+  };
+  peers.a = new RpcPeer({ defaultTimeoutMs: 5000, write: wire(() => peers.b!) });
+  peers.b = new RpcPeer({ defaultTimeoutMs: 5000, write: wire(() => peers.a!) });
+  for (const line of ["[1,2]", "42", "{}", '{"jsonrpc":"2.0","result":1}']) peers.b.handleLine(line);
+  assert.equal(lines, 4, "one error answer each, and nothing back");
 });
 
 test("answers to unknown ids are ignored", () => {

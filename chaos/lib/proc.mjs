@@ -1,0 +1,81 @@
+// What the chaos runs measure of god from outside, through /proc: resident memory, open fds (split into its
+// pool of spare output pipes, the read ends of instances' pipes, and the rest), and whether a pid is still the
+// process it was (start time), so cleanup never hits a reused pid.
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+
+/** Resident memory in bytes (VmRSS), or null when the process is gone. */
+export function rssBytes(pid) {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Open fds of pid: total, pool (FIFOs open at both ends), instance read ends (FIFOs open once), other. */
+export function fdCounts(pid) {
+  const targets = [];
+  let names;
+  try {
+    names = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return null;
+  }
+  for (const fd of names) {
+    try {
+      targets.push(readlinkSync(`/proc/${pid}/fd/${fd}`));
+    } catch {
+      // closed while listing
+    }
+  }
+  const fifos = new Map();
+  for (const target of targets)
+    if (target.includes("god-pipe-")) fifos.set(target, (fifos.get(target) ?? 0) + 1);
+  let pool = 0;
+  let instance = 0;
+  for (const count of fifos.values()) {
+    if (count >= 2) pool += count;
+    else instance += count;
+  }
+  return { total: targets.length, pool, instance, other: targets.length - pool - instance };
+}
+
+/** Field 22 of /proc/PID/stat, or null when the process is gone. */
+export function startTime(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+  } catch {
+    return null;
+  }
+}
+
+export function cmdline(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
+}
+
+export function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGKILL to a process group; false when it is gone. */
+export function killGroup(pgid, signal = "SIGKILL") {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
