@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { JobConfig } from "../protocol/jobspec.js";
 import { type NotifyMessage, parseNotifyDatagram } from "../protocol/notify.js";
 import { openNotifySocket } from "../sockets/notify-socket.js";
-import { openReadyPipe } from "../sockets/ready-pipe.js";
+import { openReadyPipe, type ReadyPipe, reopenReadyPipe } from "../sockets/ready-pipe.js";
 
 export type ReadinessMessage = NotifyMessage | { type: "closed" } | { type: "bad"; count: number };
 
@@ -19,13 +19,22 @@ export interface Readiness {
   fd: { index: number; fd: number } | null;
   /** The notify socket's path (recorded, so a later god binds it again), or null. */
   path: string | null;
+  /** The ready fd's FIFO while the instance has not said it is ready (recorded, so a later god reads it). */
+  readyPipe: string | null;
   /** Right after the spawn (also a failed one): god's copy of a pipe's write end goes. */
   afterSpawn(): void;
   /** The process is gone: nothing more is read. */
   close(): void;
 }
 
-const NONE: Readiness = { env: {}, fd: null, path: null, afterSpawn: () => {}, close: () => {} };
+const NONE: Readiness = {
+  env: {},
+  fd: null,
+  path: null,
+  readyPipe: null,
+  afterSpawn: () => {},
+  close: () => {},
+};
 
 /**
  * The channel of process `run` of instance `index` of `config`. Notify sockets live in `dir` (0700), named by
@@ -37,6 +46,7 @@ export async function openReadiness(
   run: number,
   dir: string,
   deliver: (message: ReadinessMessage) => void,
+  pipesDir?: string,
 ): Promise<Readiness | { error: string }> {
   const ready = config.ready;
   if (ready === null) return NONE;
@@ -59,18 +69,45 @@ export async function openReadiness(
       env: { NOTIFY_SOCKET: path },
       fd: null,
       path,
+      readyPipe: null,
       afterSpawn: () => {},
       close: () => socket.close(),
     };
   }
-  // The pipe's FIFO lives in the system's temp dir for the moment it takes to open (as output pipes do).
-  const pipe = await openReadyPipe();
-  void pipe.ready.then((outcome) => deliver(outcome === "ready" ? { type: "ready" } : { type: "closed" }));
-  return {
-    env: { GOD_READY_FD: String(ready.fd) },
-    fd: { index: ready.fd, fd: pipe.writeFd },
+  // The pipe's FIFO is kept in `pipesDir` (GOD_HOME/pipes) until the instance is ready, so a god that dies
+  // before the word leaves it for the next (SPEC 13); without one it lives in the temp dir for a moment.
+  const pipe = await openReadyPipe(pipesDir, pipesDir !== undefined);
+  return fromPipe(pipe, ready.fd, deliver);
+}
+
+/**
+ * An adopted instance that had not said it was ready: its kept ready FIFO, opened again, so the word (written
+ * while no god read, or later) is heard. Null when the FIFO is gone.
+ */
+export function reopenReadiness(
+  config: JobConfig,
+  path: string,
+  deliver: (message: ReadinessMessage) => void,
+): Readiness | null {
+  const ready = config.ready;
+  if (ready === null || ready === "notify") return null;
+  const pipe = reopenReadyPipe(path);
+  return pipe === null ? null : fromPipe(pipe, ready.fd, deliver);
+}
+
+function fromPipe(pipe: ReadyPipe, fd: number, deliver: (message: ReadinessMessage) => void): Readiness {
+  const readiness: Readiness = {
+    env: { GOD_READY_FD: String(fd) },
+    fd: { index: fd, fd: pipe.writeFd },
     path: null,
+    readyPipe: pipe.path,
     afterSpawn: () => pipe.closeWriteEnd(),
     close: () => pipe.close(),
   };
+  void pipe.ready.then((outcome) => {
+    // Once the word is heard (or the pipe closed) there is nothing left for a later god to read.
+    readiness.readyPipe = null;
+    deliver(outcome === "ready" ? { type: "ready" } : { type: "closed" });
+  });
+  return readiness;
 }

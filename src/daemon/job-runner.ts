@@ -23,7 +23,12 @@ import type { InstanceJson, JobJson } from "../protocol/control.js";
 import type { JobConfig } from "../protocol/jobspec.js";
 import type { JobStateName } from "../protocol/states.js";
 import type { JobSockets } from "../sockets/job-sockets.js";
-import { openReadiness, type Readiness, type ReadinessMessage } from "./instance-readiness.js";
+import {
+  openReadiness,
+  type Readiness,
+  type ReadinessMessage,
+  reopenReadiness,
+} from "./instance-readiness.js";
 import type { AdoptRecord, InstanceRecord } from "./state-file.js";
 
 /** The loader a job belongs to, as the runner sees it (a LoaderSlot). */
@@ -57,7 +62,7 @@ export type UsageOf = (pgid: number) => { cpuPercent: number; rssBytes: number }
 export interface LaunchPlan {
   loader: LoaderLink;
   sockets: JobSockets;
-  pipes: { take(count: number): Promise<OutputPipe[]> };
+  pipes: { take(count: number): Promise<OutputPipe[]>; readonly keptDir?: string | undefined };
   log: JobLog;
   recorder: InstanceRecorder;
   godLog: RunnerLog;
@@ -186,7 +191,7 @@ export class JobRunner {
           spawnedAtMs: l.spawnedAtMs,
           ready,
           pipes: l.pipes,
-          readyPipe: null,
+          readyPipe: ready ? null : l.readiness.readyPipe,
           notify: this.config.ready === "notify" ? l.readiness.path : null,
           spec: l.spec,
           files: [...l.files],
@@ -201,9 +206,17 @@ export class JobRunner {
    */
   adopt(record: InstanceRecord & { adopt: AdoptRecord }): void {
     const { index, run, pipes, spec, files } = record.adopt;
-    // A notify socket is bound again at its path (the instance keeps sending there); a ready fd's pipe is not
-    // kept across gods, so an instance adopted before it said ready is heard only by its checks or timeout.
-    const readiness = this.config.ready === "notify" ? new LateReadiness() : NO_READINESS;
+    // A notify socket is bound again at its path (the instance keeps sending there); a ready fd's FIFO, kept
+    // while the instance had not said it was ready, is read again (the word may be waiting in it).
+    const readyPipe = record.adopt.ready ? null : record.adopt.readyPipe;
+    const readiness =
+      this.config.ready === "notify"
+        ? new LateReadiness()
+        : readyPipe !== null
+          ? (reopenReadiness(this.config, readyPipe, (message) =>
+              this.readinessMessage(index, run, message),
+            ) ?? NO_READINESS)
+          : NO_READINESS;
     const ended = this.plan.exitWatch.watch(record.pid, record.startTime);
     const knownFiles = new Map(files);
     this.track(
@@ -308,8 +321,13 @@ export class JobRunner {
     this.model = out.model;
     for (const { index, effect } of out.effects) this.apply(index, effect);
     if (out.changed.length > 0) {
-      // state.json says which processes are ready (a later god adopts them as such): kept current.
-      this.plan.recorder.saveSoon();
+      // state.json says which processes are ready (a later god adopts them as such): kept current, at once when
+      // one became ready (its ready FIFO is then gone, and a god killed now must not adopt it as starting).
+      const becameReady = out.changed.some(
+        (i) => isReady(this.model.instances[i]?.state) && !isReady(before.instances[i]?.state),
+      );
+      if (becameReady) this.plan.recorder.saveNow();
+      else this.plan.recorder.saveSoon();
       const change: RunnerChange = {
         before: jobState(before),
         instances: out.changed.map((index) => {
@@ -439,6 +457,7 @@ export class JobRunner {
       usage: sumUsage(instances),
       maxMemory: this.config.maxMemory,
       statusText: first.statusText,
+      adopted: first.adopted,
     };
   }
 
@@ -523,8 +542,13 @@ export class JobRunner {
     if ("error" in held) return failed(held.error);
     const unrecorded = this.plan.recorder.saveNow();
     if (unrecorded !== null) return failed(unrecorded);
-    const readiness = await openReadiness(config, index, run, this.plan.notifyDir, (message) =>
-      this.readinessMessage(index, run, message),
+    const readiness = await openReadiness(
+      config,
+      index,
+      run,
+      this.plan.notifyDir,
+      (message) => this.readinessMessage(index, run, message),
+      this.plan.pipes.keptDir,
     );
     if ("error" in readiness) return failed(readiness.error);
     const merge = config.logs.merge;
@@ -671,13 +695,21 @@ export class JobRunner {
   }
 }
 
-const NO_READINESS: Readiness = { env: {}, fd: null, path: null, afterSpawn: () => {}, close: () => {} };
+const NO_READINESS: Readiness = {
+  env: {},
+  fd: null,
+  path: null,
+  readyPipe: null,
+  afterSpawn: () => {},
+  close: () => {},
+};
 
 /** An adopted instance's notify socket, opened after the adoption (binding it is asynchronous). */
 class LateReadiness implements Readiness {
   env: Record<string, string> = {};
   fd = null;
   path: string | null = null;
+  readyPipe = null;
   private channel: Readiness | null = null;
   private closed = false;
   fill(channel: Readiness): void {
@@ -692,6 +724,10 @@ class LateReadiness implements Readiness {
     this.closed = true;
     this.channel?.close();
   }
+}
+
+function isReady(state: InstanceModel["state"] | undefined): boolean {
+  return state?.type === "running" || state?.type === "degraded";
 }
 
 function removeFiles(paths: string[]): void {

@@ -24,6 +24,11 @@ export class PipePool {
     this.keep = keep;
   }
 
+  /** Where FIFOs stay on disk for a later god (GOD_HOME/pipes), or undefined when they do not. */
+  get keptDir(): string | undefined {
+    return this.keep ? this.dir : undefined;
+  }
+
   /** `count` pipes, from the ready ones when there are enough. */
   async take(count: number): Promise<OutputPipe[]> {
     if (this.ready.length < count) {

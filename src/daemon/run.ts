@@ -447,7 +447,9 @@ async function stopAndLog(found: Survivor[], log: GodLog): Promise<void> {
 
 /** FIFOs of GOD_HOME/pipes that no waiting survivor writes to: left by a god that died, and by their instances. */
 function removeUnusedPipes(dir: string, waiting: InstanceRecord[]): void {
-  const used = new Set(waiting.flatMap((r) => r.adopt?.pipes ?? []));
+  const used = new Set(
+    waiting.flatMap((r) => [...(r.adopt?.pipes ?? []), ...(r.adopt?.readyPipe ? [r.adopt.readyPipe] : [])]),
+  );
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (!used.has(path)) rmSync(path, { force: true });

@@ -40,7 +40,7 @@ export interface SupervisorOptions {
   jobLog: (job: string, config: JobConfig) => JobLog;
   dropJobLog: (job: string) => void;
   recorder: InstanceRecorder;
-  pipes: { take(count: number): Promise<OutputPipe[]> };
+  pipes: { take(count: number): Promise<OutputPipe[]>; readonly keptDir?: string | undefined };
   /** `@newLoaders` from a legacy check: rescan and reload every loader. */
   reloadLoaders: () => void;
   /** Usage of a process group from the daemon's sampler (SPEC 15). */

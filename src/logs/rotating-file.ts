@@ -1,8 +1,13 @@
 // A job's log file: appends whole lines to dir/JOB.log and rotates it by size (JOB.log.1 newest .. JOB.log.N).
-// Writes are queued and go out as one writev each; rotation happens only between writes and only at a line
-// boundary, so no line is torn or lost across files. The queue has a high-water mark: past it write() says
-// false and the writer waits for the drain (backpressure). SIGUSR1's reopen also happens between writes.
-// god's own log writes through writeNow() instead: synchronously, with the same rotation.
+// A write goes to the file at once, synchronously, while the file is healthy and nothing waits: what god has
+// read from a job's pipe is on disk before it reads the next chunk, so a god killed with SIGKILL loses no line
+// it had taken from a pipe (the next god reads on from the pipe: SPEC 13), except the one chunk it was writing
+// at that instant. Writes to a page cache take microseconds; a disk that blocks would block god (a trade
+// supervisord makes too). After a failure, and while anything is queued, writes are queued instead and go out
+// as one writev each, retried as below. Rotation happens only between writes and only at a line boundary, so no
+// line is torn or lost across files. The queue has a high-water mark: past it write() says false and the
+// writer waits for the drain (backpressure). SIGUSR1's reopen also happens between writes. god's own log writes
+// through writeNow(): synchronously, with the same rotation, and nothing kept when it fails.
 //
 // A file that cannot be written (a full disk, a removed directory, an I/O error) holds its writers back for
 // holdMs while the write is retried: a short spell loses nothing. Past that, lines are dropped and counted
@@ -123,6 +128,19 @@ export class RotatingFile implements LogSink {
 
   write(data: Buffer, lines: number): boolean {
     if (this.closed || data.length === 0) return true;
+    if (
+      this.queue.length === 0 &&
+      !this.writing &&
+      this.retryTimer === null &&
+      this.failingSinceMs === null &&
+      this.closing === null
+    ) {
+      const rest = this.writeSyncNow(data);
+      if (rest === null) return true;
+      // The write failed part way: the rest goes through the queue, retried (and held, then dropped) below.
+      data = rest;
+      lines = countNewlines(rest);
+    }
     this.queue.push({ data, lines });
     this.pendingBytes += data.length;
     if (!this.writing && this.retryTimer === null) this.next();
@@ -162,6 +180,51 @@ export class RotatingFile implements LogSink {
     this.failingSinceMs = null;
     this.lines += lines;
     return true;
+  }
+
+  /**
+   * Writes whole lines now, rotating at a line boundary when they would take the file past maxBytes (as next()
+   * does). Returns null once everything is written, else what is left after a failure (the failure is not
+   * reported here: the queued retry meets it again and starts the spell).
+   */
+  private writeSyncNow(data: Buffer): Buffer | null {
+    let rest = data;
+    // Bounded: each turn writes whole lines or rotates, and a rotation leaves an empty file for the next turn.
+    const turns = 4 + 2 * Math.ceil(data.length / Math.max(1, this.rotate.maxBytes));
+    for (let turn = 0; turn < turns; turn++) {
+      if (rest.length === 0) return null;
+      if (this.reopenWanted) this.doReopen();
+      if (this.fd < 0) return rest;
+      const room = this.rotate.maxBytes - this.size;
+      let head = rest;
+      if (rest.length > room) {
+        // Whole lines that fit; a single line larger than a whole file goes alone into an empty one.
+        let cut = room > 0 ? rest.lastIndexOf(0x0a, room - 1) : -1;
+        if (cut === -1 && this.size === 0) cut = rest.indexOf(0x0a);
+        if (cut === -1) {
+          this.rotateNow();
+          continue;
+        }
+        head = rest.subarray(0, cut + 1);
+      }
+      const out = this.atLineStart ? head : Buffer.concat([NEWLINE, head]);
+      let done = 0;
+      try {
+        while (done < out.length) done += writeSync(this.fd, out, done);
+      } catch {
+        this.size += done;
+        if (done > 0) this.atLineStart = out[done - 1] === 0x0a;
+        const written = Math.max(0, done - (out.length - head.length));
+        this.lines += countNewlines(rest.subarray(0, written));
+        return rest.subarray(written);
+      }
+      this.size += done;
+      this.atLineStart = true;
+      this.lines += countNewlines(head);
+      rest = rest.subarray(head.length);
+      if (rest.length > 0) this.rotateNow();
+    }
+    return rest.length === 0 ? null : rest;
   }
 
   onDrain(fn: () => void): void {

@@ -81,6 +81,8 @@ export interface JobJson {
   maxMemory: number | null;
   /** Instance 0's STATUS= (SPEC 11), or null. */
   statusText: string | null;
+  /** Instance 0's process was adopted from a previous god (SPEC 13); each instance says it for itself. */
+  adopted: boolean;
 }
 
 export interface StatusJson {

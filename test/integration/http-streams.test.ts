@@ -34,6 +34,7 @@ function jobJson(name: string, reason: string | null = null): JobJson {
     usage: null,
     maxMemory: null,
     statusText: null,
+    adopted: false,
   };
 }
 

@@ -109,6 +109,7 @@ function job(instances: InstanceJson[], overrides: Partial<JobJson> = {}): JobJs
     usage: null,
     maxMemory: null,
     statusText: null,
+    adopted: false,
     ...overrides,
   };
 }

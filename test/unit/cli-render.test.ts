@@ -33,6 +33,7 @@ function job(overrides: Partial<JobJson> & { name: string }): JobJson {
     usage: null,
     maxMemory: null,
     statusText: null,
+    adopted: false,
     ...overrides,
   };
 }

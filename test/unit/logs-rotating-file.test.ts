@@ -123,9 +123,24 @@ test("reopen: after an external logrotate moved the file, lines go to a new file
   assert.equal(read(path), "after\n");
 });
 
-test("past the high-water mark write() says false, and the drain comes once the queue is written", async (t) => {
+test("a healthy file is written at once: what write() was given is on disk when it returns", (t) => {
   const dir = tempDir(t);
-  const file = new RotatingFile(join(dir, "job.log"), { highWaterBytes: 1024 });
+  const path = join(dir, "job.log");
+  const file = new RotatingFile(path, { highWaterBytes: 1024 });
+  assert.equal(file.write(Buffer.from("a\n".repeat(256)), 256), true);
+  assert.equal(file.write(Buffer.from("b\n".repeat(300)), 300), true, "no queue, so no high-water mark");
+  // No await: a god killed now has lost nothing it was given.
+  assert.equal(readFileSync(path, "utf8").length, 1112);
+  assert.equal(file.completedLines, 556);
+  assert.equal(file.pending, 0);
+});
+
+test("past the high-water mark write() says false, and the drain comes once the queue is gone", async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, "job.log");
+  // A failing file queues its writes (/dev/full: ENOSPC); they are dropped after holdMs, which drains.
+  symlinkSync("/dev/full", path);
+  const file = new RotatingFile(path, { highWaterBytes: 1024, holdMs: 100, retryMs: 20 });
   let drains = 0;
   const drained = new Promise<void>((resolve) =>
     file.onDrain(() => {
@@ -140,7 +155,6 @@ test("past the high-water mark write() says false, and the drain comes once the 
   assert.equal(drains, 1);
   assert.ok(file.pending < 1024);
   await file.close();
-  assert.equal(file.completedSize, 1112);
 });
 
 test("a file that cannot be written holds its writer back for holdMs, then drops and counts, then resumes", async (t) => {
