@@ -1,9 +1,9 @@
 // `npm run bench`: god side by side with PM2, supervisord and a bare shell loop, on this machine, in one run
-// (issue 8). Six measures, each taken the same way for every system, systems alternating, medians of repeats;
+// (issue 8). Eight measures, each taken the same way for every system, systems alternating, medians of repeats;
 // one table with god's ratio to each peer, printed and written to docs/benchmarks.md (this script's section).
 // Usage: node bench/run.mjs [--only NAME[,NAME]] [--repeats N] [--quick] [--god-cli PATH] [--no-docs]
 //                           [--report-only]
-//   NAME: memory, cpu, status, restart, logs, reload, instances (default: all). --quick: one repeat and fewer samples, a
+//   NAME: memory, cpu, status, restart, logs, reload, instances, survive (default: all). --quick: one repeat and fewer samples, a
 //   smoke run that does not touch the docs. --god-cli: the compiled `god` bin (default dist/src/cli/main.js).
 //   --report-only: measure nothing; rewrite the docs section from bench/results/latest.json.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -21,13 +21,14 @@ import { idle } from "./lib/measures/idle.mjs";
 import { instances } from "./lib/measures/instances.mjs";
 import { logs } from "./lib/measures/logs.mjs";
 import { requests } from "./lib/measures/requests.mjs";
+import { survive } from "./lib/measures/survive.mjs";
 import { run } from "./lib/proc.mjs";
 import { renderTable, verdict, writeSection } from "./lib/report.mjs";
 
 const BENCH = fileURLToPath(new URL(".", import.meta.url));
 const ROOT = resolve(BENCH, "..");
-const MEASURES = ["memory", "cpu", "status", "restart", "logs", "reload", "instances"];
-const ALIASES = { rss: "memory", crash: "restart", requests: "reload", wrk: "reload" };
+const MEASURES = ["memory", "cpu", "status", "restart", "logs", "reload", "instances", "survive"];
+const ALIASES = { rss: "memory", crash: "restart", requests: "reload", wrk: "reload", adopt: "survive" };
 /** Which measure each table row belongs to (rows of a measure are replaced together when it is re-run). */
 const ROW_MEASURE = [
   [/^rss-/, "memory"],
@@ -37,6 +38,7 @@ const ROW_MEASURE = [
   [/^logs-/, "logs"],
   [/^(reload|ready|restart)-(failed|gap|p99)$/, "reload"],
   [/^inst-/, "instances"],
+  [/^survive-/, "survive"],
 ];
 
 const { values } = parseArgs({
@@ -87,6 +89,7 @@ const opts = {
   kills: quick ? 5 : 20,
   lines: quick ? 200_000 : 1_000_000,
   actions: quick ? 3 : 10,
+  survivals: quick ? 3 : 10,
 };
 const godCli = resolve(ROOT, values["god-cli"]);
 const began = Date.now();
@@ -133,10 +136,12 @@ async function main() {
   versions.godBuilt = statSync(godCli).mtime.toISOString();
   versions.wrk = await wrkVersion();
   const notes = {};
-  if (wanted.has("reload") && !versions.wrk) {
-    wanted.delete("reload");
-    notes.reload = ["skipped: wrk is not installed (Debian: apt-get install wrk)"];
-    progress("skipping the reload measure: wrk is not installed (Debian: apt-get install wrk)");
+  for (const name of ["reload", "survive"]) {
+    if (wanted.has(name) && !versions.wrk) {
+      wanted.delete(name);
+      notes[name] = ["skipped: wrk is not installed (Debian: apt-get install wrk)"];
+      progress(`skipping the ${name} measure: wrk is not installed (Debian: apt-get install wrk)`);
+    }
   }
 
   const loadBefore = machine().loadAverage;
@@ -169,6 +174,7 @@ async function main() {
     if (wanted.has("logs")) notes.logs = take("logs", await logs(ctx));
     if (wanted.has("reload")) notes.reload = take("reload", await requests(ctx));
     if (wanted.has("instances")) notes.instances = take("instances", await instances(ctx));
+    if (wanted.has("survive")) notes.survive = take("survive", await survive(ctx));
   } finally {
     await cleanupAll();
     rmSync(tmp, { recursive: true, force: true });
@@ -293,11 +299,38 @@ function section(latest) {
     "  Failed: non-2xx answers plus wrk's socket errors (connect, read, write, timeout); gap: the longest span",
     "  with no 2xx answer on any connection (1 ms buckets). The shell column is the same server under the same",
     "  load with no restart: the noise floor. Medians of the repeats.",
+    "- **Survive** (issue 14): each system runs two jobs, a log flood (`bench/lib/jobs/survive-flood.mjs`: lines",
+    "  `n PID SEQ`, 20 in one write(2) every 10 ms, about 2,000 a second; each process notes in a file the last SEQ it",
+    "  wrote) and the requests measure's server on a fixed 127.0.0.1 port (god: listen and ready {fd: 4}; PM2: cluster",
+    "  mode), under `wrk -t1 -c8` for the whole run. 10 times: SIGKILL to the supervisor's daemon process alone, 3 s,",
+    "  then a new one started the way its user would, and the bench waits until it lists both jobs running again",
+    "  (god: until the status request that `god status --json` makes, sent on god.sock every 20 ms, shows every",
+    "  instance `adopted: true`). Restarted: pids listed before a kill that are not the same processes after it;",
+    "  strays: job processes still alive at the end that the supervisor does not list; lost: numbers missing from",
+    "  each process's 1..last written; duplicated: extra copies; failed: as for requests, over the whole run (wrk",
+    "  retries a refused connection at once, so a server that is down piles up failures: read the gap too). The",
+    "  systems take turns, each alone with its load.",
+    "",
+    "What each peer does when its daemon is killed -9 (what the survive rows show):",
+    "- PM2: the apps die with the daemon. The cluster-mode server exits when its IPC channel to its master (the",
+    "  daemon) closes; the fork-mode flood dies of EPIPE at its next write to the pipe the daemon read, and its lines",
+    "  still in that pipe are lost. Any `pm2` command spawns a new, empty daemon (`pm2 list` shows nothing); `pm2",
+    "  resurrect` starts the saved apps anew, with new pids and restart counts at 0. Nothing answers on the port from",
+    "  the kill until then. A fork-mode app that writes nothing keeps running, orphaned, and `pm2 resurrect` starts",
+    "  a second copy beside it (seen with `sleep` outside the bench).",
+    "- supervisord: the flood dies of EPIPE likewise (the lines in its pipe are lost). The server, which writes only",
+    "  its start line, keeps running and serving, orphaned (so wrk sees no failure), but unsupervised: the new",
+    "  supervisord starts a second server, which fails on EADDRINUSE, and (startsecs=0) starts it again about once a",
+    "  second for as long as the orphan lives; `supervisorctl shutdown` leaves the orphan running (the bench ends it",
+    "  by pid). supervisord clears its AUTO child logs when it starts, so the failed starts are counted from",
+    "  supervisord.log.",
+    "- god: the jobs keep running, their output waits in the FIFOs under GOD_HOME/pipes, the server keeps its",
+    "  listening socket; the new god adopts them (same pids), reads their output on and takes the sockets back.",
     "",
     "Settings, each system's fastest legitimate restart and the log setup closest to god's:",
-    `- god: ${godSettings.restart}; ${godSettings.logs}; ${godSettings.requests}.`,
-    `- PM2: ${pm2Settings.restart}; ${pm2Settings.logs}; ${pm2Settings.requests}.`,
-    `- supervisord: ${supervisordSettings.restart}; ${supervisordSettings.logs}; ${supervisordSettings.requests}.`,
+    `- god: ${godSettings.restart}; ${godSettings.logs}; ${godSettings.requests}; survive: ${godSettings.survive}.`,
+    `- PM2: ${pm2Settings.restart}; ${pm2Settings.logs}; ${pm2Settings.requests}; survive: ${pm2Settings.survive}.`,
+    `- supervisord: ${supervisordSettings.restart}; ${supervisordSettings.logs}; ${supervisordSettings.requests}; survive: ${supervisordSettings.survive}.`,
     `- shell loop: ${shellSettings.restart}; ${shellSettings.logs}.`,
   ];
   const skips = Object.entries(newest.skipped);

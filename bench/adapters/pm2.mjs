@@ -5,13 +5,15 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { onCleanup, Pids } from "../lib/cleanup.mjs";
 import { until } from "../lib/clock.mjs";
-import { run, runOk, startTime } from "../lib/proc.mjs";
+import { alive, run, runOk, startTime } from "../lib/proc.mjs";
 import { which } from "./which.mjs";
 
 export const settings = {
   restart: "restart_delay 0, autorestart true, max_restarts 1000 (no exp_backoff_restart_delay)",
   logs: 'log_file (stdout and stderr in one file), out_file and error_file "/dev/null", log_date_format "YYYY-MM-DDTHH:mm:ss.SSSZ"',
   requests: "cluster mode (1 instance) for `pm2 reload`; fork mode for `pm2 restart`; kill_timeout 5000",
+  survive:
+    "`kill -9` of the PM2 daemon (the pid in PM2_HOME/pm2.pid), then `pm2 resurrect` (which starts a new daemon) from the `pm2 save` made once at the start; the server in cluster mode (1 instance)",
 };
 
 /** PM2's adapter; root is the bench directory holding node_modules/pm2. */
@@ -115,6 +117,43 @@ class Pm2System {
 
   async daemonPids() {
     return [this.daemonPid()];
+  }
+
+  /** name -> pids of the app's processes that PM2 lists. */
+  async jobPids() {
+    const pids = new Map();
+    for (const app of await this.list()) {
+      const list = pids.get(app.name) ?? [];
+      if (Number.isInteger(app.pid) && app.pid > 0) {
+        list.push(app.pid);
+        this.pids.track(app.pid);
+      }
+      pids.set(app.name, list);
+    }
+    return pids;
+  }
+
+  /** `pm2 save`: the process list that `pm2 resurrect` starts again. */
+  async save() {
+    await this.pm2(["save"]);
+  }
+
+  /** SIGKILLs the PM2 daemon ("God Daemon") alone. */
+  async killDaemon() {
+    const pid = this.daemonPid();
+    const started = startTime(pid);
+    process.kill(pid, "SIGKILL");
+    await until(`PM2's daemon (pid ${pid}) to die`, () => !alive(pid, started), {
+      timeoutMs: 5000,
+      everyMs: 10,
+    });
+    return pid;
+  }
+
+  /** What a PM2 user does when PM2 is gone: `pm2 resurrect`, which spawns a daemon and starts the saved list. */
+  async revive() {
+    await this.pm2(["resurrect"], 60_000);
+    this.pids.track(this.daemonPid());
   }
 
   /** The status command, with the environment it needs (PM2_HOME, or it would ask the user's PM2). */

@@ -12,6 +12,7 @@ export const settings = {
   restart: "startsecs=0, autorestart=true (supervisord has no restart delay to set)",
   logs: "redirect_stderr=true (one pipe), stdout_logfile with maxbytes=0 (no rotation); it has no timestamps",
   requests: "`supervisorctl restart` (stop, then start); stopsignal=TERM, stopwaitsecs=5",
+  survive: "`kill -9` of supervisord, then supervisord again with the same config file",
 };
 
 export function supervisordAdapter() {
@@ -37,10 +38,7 @@ export function supervisordAdapter() {
       const conf = join(dir, "supervisord.conf");
       mkdirSync(join(dir, "childlogs"), { recursive: true });
       writeFileSync(conf, config(jobs, dir));
-      const logFd = openSync(join(dir, "supervisord.out"), "a");
-      const daemon = spawnGroup(["supervisord", "-c", conf], { stdio: ["ignore", logFd, logFd] });
-      closeSync(logFd);
-      const system = new SupervisordSystem(conf, daemon, dir);
+      const system = new SupervisordSystem(conf, spawnDaemon(conf, dir), dir);
       system.undo = onCleanup(() => system.stop());
       try {
         await system.ready(jobs);
@@ -51,6 +49,14 @@ export function supervisordAdapter() {
       return system;
     },
   };
+}
+
+/** supervisord in the foreground, in a process group of its own, its output appended to DIR/supervisord.out. */
+function spawnDaemon(conf, dir) {
+  const logFd = openSync(join(dir, "supervisord.out"), "a");
+  const daemon = spawnGroup(["supervisord", "-c", conf], { stdio: ["ignore", logFd, logFd] });
+  closeSync(logFd);
+  return daemon;
 }
 
 /** An argument as supervisord's shlex-based parser reads it; % doubled for its config interpolation. */
@@ -148,6 +154,31 @@ class SupervisordSystem {
 
   async daemonPids() {
     return [this.daemon.pid];
+  }
+
+  /** name -> the pid of the program's process, from `supervisorctl status` (none when it is not running). */
+  async jobPids() {
+    const pids = new Map();
+    for (const [name, p] of await this.programs()) {
+      pids.set(name, p.pid ? [p.pid] : []);
+      if (p.pid) this.pids.track(p.pid);
+    }
+    return pids;
+  }
+
+  /** SIGKILLs supervisord alone. */
+  async killDaemon() {
+    const pid = this.daemon.pid;
+    process.kill(pid, "SIGKILL");
+    if (!(await waitExit(this.daemon, 5000)))
+      throw new Error(`supervisord (pid ${pid}) still runs 5 s after SIGKILL`);
+    return pid;
+  }
+
+  /** supervisord again, with the same config file. */
+  async revive() {
+    this.daemon = spawnDaemon(this.conf, this.dir);
+    this.pids.track(this.daemon.pid);
   }
 
   statusCommand() {

@@ -15,6 +15,21 @@ export function startTime(pid) {
   }
 }
 
+/**
+ * Whether pid runs (a zombie does not: a process whose parent died may wait a while to be reaped), and, when
+ * `started` is given, is still the process that had that start time.
+ */
+export function alive(pid, started) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (rest[0] === "Z" || rest[0] === "X") return false;
+    return started === undefined || Number(rest[19]) === started;
+  } catch {
+    return false;
+  }
+}
+
 /** The process group of PID, or null when it is gone. */
 export function processGroup(pid) {
   try {
