@@ -141,6 +141,11 @@ function duration(ms) {
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
+/** What an instance says of itself (STATUS=, SPEC 11), quoted; nothing when it says nothing. */
+function statusText(text) {
+  return text ? `\u201c${text}\u201d` : "";
+}
+
 function stateTone(job) {
   switch (job.state) {
     case "running":
@@ -218,6 +223,7 @@ function renderRow(entry) {
   state.textContent = job.state;
   state.dataset.tone = stateTone(job);
   field(tr, "reason").textContent = job.reason ?? "";
+  field(tr, "status").textContent = statusText(job.statusText);
   field(tr, "pid").textContent = job.pid ?? "—";
   field(tr, "restarts").textContent = String(job.restarts);
   const loader = field(tr, "loader");
@@ -294,6 +300,7 @@ function syncInstances(entry) {
     state.textContent = instance.state;
     state.dataset.tone = stateTone(instance);
     field(row.tr, "reason").textContent = instance.reason ?? "";
+    field(row.tr, "status").textContent = statusText(instance.statusText);
     field(row.tr, "pid").textContent = instance.pid ?? "—";
     field(row.tr, "restarts").textContent = String(instance.restarts);
   }

@@ -151,7 +151,7 @@ export function renderMetrics(input: MetricsInput): string {
   out.family(
     "god_job_resident_memory_bytes",
     "gauge",
-    "Resident memory of the instances' process groups (sum of VmRSS).",
+    "Resident memory of the instances' process groups (their RSS summed).",
     live.map(({ json }) => [{ job: json.name }, sum(json.name, "rssBytes")]),
   );
   out.family(
@@ -160,6 +160,7 @@ export function renderMetrics(input: MetricsInput): string {
     "Listening sockets god holds for the job (its `listen` entries).",
     jobs.map(({ json, view }) => [{ job: json.name }, Object.keys(view.config.listen).length]),
   );
+  writeInstanceMetrics(out, jobs, usage);
   const dropped = input.droppedLines ?? new Map<string, number>();
   const droppedJobs = [...new Set([...jobs.map(({ json }) => json.name), ...dropped.keys()])].sort();
   out.family(
@@ -181,6 +182,65 @@ export function renderMetrics(input: MetricsInput): string {
   ]);
   writeProcessMetrics(out, input.usage);
   return out.toString();
+}
+
+/**
+ * Per instance (SPEC 12), labelled {job, index}: `index` rather than `instance`, which Prometheus gives the
+ * scraped target. A job of one instance has these too, so a query does not depend on the count.
+ */
+function writeInstanceMetrics(
+  out: MetricsText,
+  jobs: Array<{ view: JobView; json: ReturnType<JobView["toJson"]> }>,
+  usage: ReadonlyMap<number, { cpuSeconds: number; rssBytes: number; processes: number }>,
+): void {
+  const rows = jobs.flatMap(({ view, json }) =>
+    json.instances.map((inst) => {
+      const pgids = view
+        .instances()
+        .filter((live) => live.index === inst.index)
+        .map((live) => live.pgid);
+      return { labels: { job: json.name, index: String(inst.index) }, inst, pgids };
+    }),
+  );
+  const live = rows.filter((r) => r.pgids.some((pgid) => usage.has(pgid)));
+  const sum = (pgids: number[], key: "cpuSeconds" | "rssBytes") =>
+    pgids.reduce((total, pgid) => total + (usage.get(pgid)?.[key] ?? 0), 0);
+  out.family(
+    "god_instance_up",
+    "gauge",
+    "1 when the instance is ready (running or degraded), else 0.",
+    rows.map((r): Sample => [r.labels, +(r.inst.state === "running" || r.inst.state === "degraded")]),
+  );
+  out.family(
+    "god_instance_restarts_total",
+    "counter",
+    "Restarts of the instance since god started.",
+    rows.map((r): Sample => [r.labels, r.inst.restarts]),
+  );
+  out.family(
+    "god_instance_uptime_seconds",
+    "gauge",
+    "Seconds since the instance's live process was started.",
+    rows.flatMap((r): Sample[] => (r.inst.uptimeMs === null ? [] : [[r.labels, r.inst.uptimeMs / 1000]])),
+  );
+  out.family(
+    "god_instance_adopted",
+    "gauge",
+    "1 when the instance's process was adopted from a previous god, else 0.",
+    rows.map((r): Sample => [r.labels, +r.inst.adopted]),
+  );
+  out.family(
+    "god_instance_cpu_seconds_total",
+    "counter",
+    "User and system CPU time of the instance's process group, reaped children included.",
+    live.map((r): Sample => [r.labels, sum(r.pgids, "cpuSeconds")]),
+  );
+  out.family(
+    "god_instance_resident_memory_bytes",
+    "gauge",
+    "Resident memory of the instance's process group.",
+    live.map((r): Sample => [r.labels, sum(r.pgids, "rssBytes")]),
+  );
 }
 
 function writeProcessMetrics(out: MetricsText, usage: UsageSource): void {

@@ -13,7 +13,8 @@ export type { SupervisorChange } from "../protocol/control.js";
 export interface JobView {
   readonly config: { readonly auto: boolean; readonly listen: Readonly<Record<string, string>> };
   toJson(): JobJson;
-  instances(): Array<{ pid: number; pgid: number; instance: number }>;
+  /** Every live process: `index` is its instance's place (a reload briefly has two for one index). */
+  instances(): Array<{ pid: number; pgid: number; instance: number; index: number }>;
   /** How long the job's last check took, when it has had one. */
   readonly checkLatencyMs: number | null;
 }

@@ -82,6 +82,17 @@ describe("the dashboard in Chromium", () => {
     sandbox.libLoader("app", LOADER);
     helloLoader(sandbox, "fleet", [
       { name: "fleet", exec: ["sleep", "100000"], auto: true, instances: 2, maxMemory: "64M" },
+      // Says what it is doing (STATUS=, SPEC 11) as systemd's services do, on its notify socket.
+      {
+        name: "notifier",
+        exec: [
+          "python3",
+          "-c",
+          "import os,socket,time; s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b'READY=1\\nSTATUS=serving 3 clients', os.environ['NOTIFY_SOCKET']); time.sleep(100000)",
+        ],
+        auto: true,
+        ready: "notify",
+      },
     ]);
     base = await startHttpGod(sandbox);
     for (const name of ["api", "worker", "cache"]) {
@@ -92,6 +103,7 @@ describe("the dashboard in Chromium", () => {
     await sandbox.untilState("cache", "degraded");
     for (const instance of (await sandbox.untilState("fleet", "running")).instances)
       sandbox.track(instance.pid);
+    sandbox.track((await sandbox.untilState("notifier", "running")).pid);
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
@@ -117,12 +129,17 @@ describe("the dashboard in Chromium", () => {
     const names = await page
       .locator("#job-rows tr:not(.instance)")
       .evaluateAll((rows) => (rows as unknown as PageNode[]).map((r) => r.dataset["job"]));
-    assert.deepEqual(names, ["api", "cache", "fleet", "mailer", "nightly-report", "worker"]);
+    assert.deepEqual(names, ["api", "cache", "fleet", "mailer", "nightly-report", "notifier", "worker"]);
     const api = (await sandbox.job("api"))!;
     assert.equal(await pidShown("api"), String(api.pid));
     assert.equal(await page.locator('tr[data-job="cache"] [data-field="state"]').textContent(), "degraded");
     assert.equal(await page.locator('tr[data-job="nightly-report"] [data-field="pid"]').textContent(), "—");
     assert.equal(await page.locator('tr[data-job="api"] [data-field="loader"]').textContent(), "app");
+    assert.equal(
+      await page.locator('tr[data-job="notifier"] [data-field="status"]').textContent(),
+      "\u201cserving 3 clients\u201d",
+    );
+    assert.equal(await page.locator('tr[data-job="api"] [data-field="status"]').textContent(), "");
     assert.equal(await page.getByRole("button", { name: "Start api", exact: true }).isDisabled(), true);
     assert.equal(
       await page.getByRole("button", { name: "Start nightly-report", exact: true }).isEnabled(),

@@ -62,12 +62,15 @@ describe("/metrics", () => {
 job("web", { exec: ["sleep", "1000"], auto: true, check: { every: "1m", probe: command(["sleep", "0.2"]) } });
 job("group", { exec: ["sh", "-c", "sleep 1000 & sleep 1000 & wait"], auto: true });
 job("busy", { exec: ["sh", "-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; exec sleep 1000"], auto: true });
+job("pair", { exec: ["sleep", "1000"], auto: true, instances: 2 });
 job("holder", { exec: ["sleep", "1000"], listen: { http: "tcp://127.0.0.1:${port}", admin: "tcp://127.0.0.1:${port + 1}" } });
 `,
     );
     base = await startHttpGod(sandbox);
-    for (const name of ["web", "group", "busy"])
-      sandbox.track((await sandbox.untilState(name, "running")).pid);
+    for (const name of ["web", "group", "busy", "pair"]) {
+      const job = await sandbox.untilState(name, "running");
+      for (const inst of job.instances) sandbox.track(inst.pid);
+    }
   });
   after(() => sandbox.cleanup());
 
@@ -130,6 +133,28 @@ job("holder", { exec: ["sleep", "1000"], listen: { http: "tcp://127.0.0.1:${port
     assert.ok(webRss > 100_000, `web's RSS ${webRss}`);
     assert.ok(groupRss > webRss, `the group's RSS (${groupRss}) is more than one sleep's (${webRss})`);
     assert.equal(m.has('god_job_cpu_seconds_total{job="holder"}'), false, "no instance, no CPU figure");
+  });
+
+  it("has each instance's up, restarts, uptime, adoption, CPU and memory, labelled by job and index", async () => {
+    const m = await scrape();
+    const pair = (await sandbox.job("pair"))!;
+    for (const index of ["0", "1"]) {
+      const labels = `{job="pair",index="${index}"}`;
+      assert.equal(m.get(`god_instance_up${labels}`), 1);
+      assert.equal(m.get(`god_instance_restarts_total${labels}`), 0);
+      assert.equal(m.get(`god_instance_adopted${labels}`), 0);
+      assert.ok(m.get(`god_instance_uptime_seconds${labels}`)! >= 0);
+      assert.ok(m.get(`god_instance_resident_memory_bytes${labels}`)! > 100_000);
+      assert.ok(m.has(`god_instance_cpu_seconds_total${labels}`));
+    }
+    assert.equal(m.get('god_job_instances{job="pair"}'), 2);
+    assert.equal(pair.instances.length, 2);
+    // One instance's process group, not the job's sum.
+    assert.equal(
+      m.get('god_instance_resident_memory_bytes{job="group",index="0"}'),
+      m.get('god_job_resident_memory_bytes{job="group"}'),
+    );
+    assert.equal(m.get('god_instance_up{job="holder",index="0"}'), 0, "a stopped job's instance is down");
   });
 
   it("has god's own process metrics", async () => {
