@@ -10,7 +10,7 @@
 // back where they were; never because of time.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ROOT } from "./lib/god.mjs";
+import { ROOT, stopAll } from "./lib/god.mjs";
 import { Random } from "./lib/random.mjs";
 import * as controlFuzz from "./scenarios/control-fuzz.mjs";
 import * as flood from "./scenarios/flood.mjs";
@@ -63,6 +63,14 @@ if (fixed !== null && !(fixed > 0 && fixed <= 24 * 3600)) {
 const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
 const say = (text) => process.stdout.write(`${text}\n`);
 const mb = (bytes) => (bytes === null || bytes === undefined ? "?" : `${(bytes / 2 ** 20).toFixed(1)} MB`);
+
+// Interrupted: no god, job or loader of this run may outlive it.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.once(signal, () => {
+    say(`\nchaos: ${signal}: stopping what this run started`);
+    void stopAll().finally(() => process.exit(130));
+  });
+}
 
 say(`chaos: seed ${seed}${values.short ? " (short)" : ""}; god from ${ROOT}/dist`);
 const results = [];

@@ -40,6 +40,19 @@ export function numberedJob(name, rate, extra = {}) {
   };
 }
 
+/** Every god started and not yet stopped, for stopAll(). */
+const live = new Set();
+
+/** Stops every god still running (the run was interrupted) and removes their temp dirs. */
+export async function stopAll() {
+  await Promise.all(
+    [...live].map(async (god) => {
+      await god.stop();
+      god.cleanup();
+    }),
+  );
+}
+
 export class ChaosGod {
   constructor(name) {
     this.name = name;
@@ -72,6 +85,7 @@ export class ChaosGod {
     const args = [CLI, "run", "--dir", this.dir, "--home", this.home];
     if (http) args.push("--http", "127.0.0.1:0");
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    live.add(this);
     this.process = child;
     this.pid = child.pid;
     this.track(child.pid);
@@ -190,6 +204,7 @@ export class ChaosGod {
   /** SIGTERM, and SIGKILL after 60 s; then every process it started that is still alive. */
   async stop() {
     this.stopping = true;
+    live.delete(this);
     for (const control of this.controls) control.close();
     if (this.process && this.process.exitCode === null && this.process.signalCode === null) {
       this.process.kill("SIGTERM");

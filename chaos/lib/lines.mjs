@@ -70,7 +70,9 @@ export function checkLines(logsDir, job) {
       lost += Math.max(0, expected - have);
     }
   }
-  return { lines, lost, torn, duplicated, instances: pids.size };
+  let written = 0;
+  for (const seen of pids.values()) written += seen.end ?? 0;
+  return { lines, lost, torn, duplicated, instances: pids.size, written };
 }
 
 function newStream() {

@@ -32,13 +32,10 @@ export async function run({ seconds }) {
       .map((s) => s.rss)
       .sort((a, b) => a - b);
     const median = steady[Math.floor(steady.length / 2)];
-    const [job] = await god.status();
-    const pid = job?.pid;
     await god.call("stop", { job: "flood" });
     const fdsAfter = await god.settleFds(fdsBefore);
     const rssAfter = god.rss();
-    const checked = checkLines(god.logs, "flood");
-    const written = await endCount(god, pid);
+    const { written, ...checked } = checkLines(god.logs, "flood");
     const mb = (b) => `${(b / 2 ** 20).toFixed(1)}`;
     const notes = [
       `RSS after the first ${warmupMs / 1000} s: min ${mb(steady[0])}, median ${mb(median)}, max ${mb(steady.at(-1))} MB (${steady.length} samples, every ${everyMs / 1000} s); flat within ${(((steady.at(-1) - steady[0]) / median) * 100).toFixed(1)}%`,
@@ -63,14 +60,4 @@ export async function run({ seconds }) {
     await god.stop();
     god.cleanup();
   }
-}
-
-/** The count in the job's last line ("chaos PID end N"), read back from its log. */
-async function endCount(god, pid) {
-  const answer = await god.call("logs", { jobs: ["flood"], n: 5 });
-  for (const record of answer.result?.records ?? []) {
-    const match = new RegExp(`^chaos ${pid}-[0-9a-f]{8} end (\\d+)$`).exec(record.msg);
-    if (match) return Number(match[1]);
-  }
-  return 0;
 }

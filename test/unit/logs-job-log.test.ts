@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { test } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { JobLog } from "../../src/logs/job-log.js";
 import type { LogsConfig } from "../../src/logs/line-format.js";
 import { createPipe } from "../../src/logs/output-pipe.js";
@@ -91,4 +93,27 @@ test("a stream that has ended already resolves at once; string chunks are lines 
   await attached;
   await log.close();
   assert.equal(readFileSync(log.path, "utf8"), "j[2] out| é\nj[2] out| ü\n");
+});
+
+test("a job writing a line at a time does not pin a pooled 4 KiB buffer per line in its recent lines", async (t) => {
+  const dir = tempDir(t);
+  const log = new JobLog({ job: "j", dir, logs: LOGS });
+  const out = new PassThrough();
+  const attached = log.attach(1, { out, err: null });
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  gc();
+  const before = process.memoryUsage().arrayBuffers;
+  // 2000 batches of one line each: the recent lines keep the newest 1000 of them.
+  for (let i = 0; i < 2000; i++) {
+    out.write(`line ${i} ${"x".repeat(60)}\n`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  gc();
+  const grewKiB = (process.memoryUsage().arrayBuffers - before) / 1024;
+  // 1000 lines of ~80 bytes: well under 1 MiB; with a 4 KiB buffer each it was 4 MiB.
+  assert.ok(grewKiB < 1024, `the recent lines hold ${grewKiB.toFixed(0)} KiB of buffers`);
+  out.end();
+  await attached;
+  await log.close();
 });
