@@ -7,8 +7,7 @@ import { checkCron } from "./cron.js";
 import { parseListenAddress } from "./listen-address.js";
 import type { JobSpecSchema, ProbeSchema } from "./schema-definitions.js";
 
-export const JOB_NAME_PATTERN = "^[A-Za-z0-9_.-]{1,64}$";
-export const MAX_JOBS_PER_LOADER = 1000;
+export { JOB_NAME_PATTERN, MAX_JOBS_PER_LOADER } from "./job-limits.js";
 
 export type JobSpec = Static<typeof JobSpecSchema>;
 export type Probe = Static<typeof ProbeSchema>;

@@ -4,7 +4,7 @@
 // not load TypeBox (9 MB of memory and a slow start for what a small checker does).
 
 import { Type } from "@sinclair/typebox";
-import { JOB_NAME_PATTERN, MAX_JOBS_PER_LOADER } from "./jobspec.js";
+import { JOB_NAME_PATTERN, MAX_JOBS_PER_LOADER } from "./job-limits.js";
 import { JOB_STATES } from "./states.js";
 
 const Ms = (description: string) => Type.Integer({ minimum: 0, maximum: 2_147_483_647, description });
