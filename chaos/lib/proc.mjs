@@ -13,6 +13,9 @@ export function rssBytes(pid) {
   }
 }
 
+// A FIFO of god's kept in GOD_HOME/pipes while its instance runs (SPEC 13): PID-STAMP-SERIAL-N.
+const KEPT_FIFO = /\/pipes\/\d+-[0-9a-z]+-[0-9a-z]+-\d+( \(deleted\))?$/;
+
 /** Open fds of pid: total, pool (FIFOs open at both ends), instance read ends (FIFOs open once), other. */
 export function fdCounts(pid) {
   const targets = [];
@@ -31,7 +34,7 @@ export function fdCounts(pid) {
   }
   const fifos = new Map();
   for (const target of targets)
-    if (target.includes("god-pipe-")) fifos.set(target, (fifos.get(target) ?? 0) + 1);
+    if (target.includes("god-pipe-") || KEPT_FIFO.test(target)) fifos.set(target, (fifos.get(target) ?? 0) + 1);
   let pool = 0;
   let instance = 0;
   for (const count of fifos.values()) {
