@@ -13,7 +13,7 @@ export const about = "random kills of jobs and loaders, restarts, reloads, scale
 
 const LIB = (root) => join(root, "dist/src/lib/index.js");
 
-export async function run({ seconds, rng, root, say }) {
+export async function run({ seconds, rng, root, say, short }) {
   const god = new ChaosGod(name);
   const jobsOf = (loader, generation) =>
     [0, 1, 2].map((i) => numberedJob(`${loader}-${i}`, 50, { env: { GENERATION: String(generation) } }));
@@ -32,7 +32,11 @@ export async function run({ seconds, rng, root, say }) {
     const notRunning = await god.allRunning();
     if (notRunning.length > 0) throw new Error(`kills: not running at the start: ${notRunning.join(", ")}`);
     const fdsBefore = await settledBaseline(god);
-    const rssBefore = god.rss();
+    // Memory is compared under the same load, before and after: every job running and writing, god left alone
+    // for a while (V8 grows its young generation under a steady load, and gives back what it no longer needs
+    // once the load is steady again).
+    const quietMs = short ? 5000 : 60_000;
+    const rssBefore = await quietRss(god, quietMs);
     let rssPeak = rssBefore;
     const names = (await god.status()).map((j) => j.name);
     const counts = {};
@@ -111,12 +115,14 @@ export async function run({ seconds, rng, root, say }) {
     }
     await Promise.all(inFlight);
     say(`  actions: ${JSON.stringify(counts)}`);
+    say(`  RSS is taken after ${quietMs / 1000} s of the jobs running with no chaos, before and after`);
     // Back to the start: one instance of every job, each running.
     await Promise.all(names.map((job) => god.call("scale", { job, count: "1" })));
     await Promise.all(names.map((job) => god.call("start", { job })));
     const left = await god.allRunning(90_000);
     const fdsAfter = await god.settleFds(fdsBefore);
-    const rssAfter = god.rss();
+    const rssEnd = god.rss();
+    const rssAfter = await quietRss(god, quietMs);
     await Promise.all(names.map((job) => god.call("stop", { job })));
     const lines = sumLines(names.map((job) => checkLines(god.logs, job)));
     return {
@@ -129,12 +135,24 @@ export async function run({ seconds, rng, root, say }) {
       unanswered: god.unanswered,
       crashes: god.crashes,
       ...lines,
+      notes: [`RSS when the chaos stopped: ${(rssEnd / 2 ** 20).toFixed(1)} MB`],
       problems: left.length > 0 ? [`not running after the chaos: ${left.join(", ")}`] : [],
     };
   } finally {
     await god.stop();
     god.cleanup();
   }
+}
+
+/** god's RSS after quietMs under the load as it is: the median of the last samples (one a second). */
+export async function quietRss(god, quietMs) {
+  const samples = [];
+  for (let waited = 0; waited < quietMs && !god.crashed; waited += 1000) {
+    await sleep(1000);
+    samples.push(god.rss());
+  }
+  const last = samples.slice(-5).sort((a, b) => a - b);
+  return last[Math.floor(last.length / 2)] ?? god.rss();
 }
 
 /** god's fds once its pool of spare pipes is full again (bounded wait; the pool refills in the background). */
