@@ -16,5 +16,5 @@ execFileSync(process.execPath, [tsc, "-p", "tsconfig.cjs.json"], { stdio: "inher
 mkdirSync("dist/cjs", { recursive: true });
 writeFileSync("dist/cjs/package.json", '{ "type": "commonjs" }\n');
 await import("./bundle-cli.mjs");
-chmodSync("dist/src/cli/god.cjs", 0o755);
+chmodSync("dist/src/cli/bundle/god.cjs", 0o755);
 chmodSync("dist/src/cli/main.js", 0o755);

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The `god` CLI: picks the command and loads only its module, so `god status` costs little more than starting
 // Node. Each command parses its own flags and returns its exit code.
-// The bin is not this file but dist/src/cli/god.cjs, one CommonJS file that scripts/build.mjs bundles from it:
-// Node loads one CommonJS file without starting its ESM loader, which costs a `god status` more than the work
-// itself. main.ts loads that bundle for the callers that run dist/src/cli/main.js.
+// The bin is not this file but dist/src/cli/bundle/god.cjs, bundled from it by scripts/bundle-cli.mjs: CommonJS,
+// which Node loads without starting its ESM loader (that costs a `god status` more than its work), and each
+// command in a file of its own, required when it runs. main.ts loads the bin for the callers of
+// dist/src/cli/main.js.
 
 import { readFileSync } from "node:fs";
 import { COMMANDS, dispatch, usage } from "./dispatch.js";
