@@ -41,6 +41,7 @@ const PROTOCOL = new Set([
   "dist/src/protocol/ndjson.js",
   "dist/src/protocol/rpc-peer.js",
   "dist/src/protocol/jobspec.js",
+  "dist/src/protocol/job-limits.js",
   "dist/src/protocol/cron.js",
   "dist/src/protocol/listen-address.js",
 ]);
