@@ -4,7 +4,8 @@
 // Usage: node bench/run.mjs [--only NAME[,NAME]] [--repeats N] [--quick] [--god-cli PATH] [--no-docs]
 //                           [--report-only]
 //   NAME: memory, cpu, status, restart, logs, reload, instances, survive (default: all). --quick: one repeat and fewer samples, a
-//   smoke run that does not touch the docs. --god-cli: the compiled `god` bin (default dist/src/cli/main.js).
+//   smoke run that does not touch the docs. --god-cli: the compiled `god` bin (default
+//   dist/src/cli/bundle/god.cjs).
 //   --report-only: measure nothing; rewrite the docs section from bench/results/latest.json.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
@@ -46,7 +47,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     repeats: { type: "string" },
     quick: { type: "boolean", default: false },
-    "god-cli": { type: "string", default: "dist/src/cli/main.js" },
+    "god-cli": { type: "string", default: "dist/src/cli/bundle/god.cjs" },
     "no-docs": { type: "boolean", default: false },
     "report-only": { type: "boolean", default: false },
     help: { type: "boolean", default: false },

@@ -3,7 +3,8 @@
 // Usage: node bench/status-latency.mjs [--home DIR] [--runs N] [--jobs N] [--cli PATH]
 //   without --home: a fake daemon in a temp home answers `status` with N jobs (default 50);
 //   with --home: the real daemon there is asked.
-//   --cli: the compiled bin (default dist/src/cli/main.js).
+//   --cli: the compiled CLI (default: the package's bin, dist/src/cli/bundle/god.cjs; dist/src/cli/main.js
+//   loads the same bin from an ES module, which starts Node's ESM loader first).
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -17,7 +18,10 @@ const { values } = parseArgs({
     home: { type: "string" },
     runs: { type: "string", default: "20" },
     jobs: { type: "string", default: "50" },
-    cli: { type: "string", default: fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url)) },
+    cli: {
+      type: "string",
+      default: fileURLToPath(new URL("../dist/src/cli/bundle/god.cjs", import.meta.url)),
+    },
   },
 });
 const runs = Number(values.runs);

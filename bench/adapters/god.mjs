@@ -16,7 +16,7 @@ export const settings = {
     "`kill -9` of god's own pid, then `god run` again with the same home and loader directory (adoption is on by default); the server with listen and ready {fd: 4}",
 };
 
-/** god's adapter; cli is the compiled `god` bin (dist/src/cli/main.js). */
+/** god's adapter; cli is the compiled `god` bin (dist/src/cli/bundle/god.cjs). */
 export function godAdapter(cli) {
   const god = (args, options) => [
     process.execPath,

@@ -1,5 +1,5 @@
 // Which command an argv names, and the list of commands for `god --help`. Pure, so it is tested without
-// processes; main.ts does the I/O. The original's `god --dir DIR` (no command) means `god run --dir DIR`.
+// processes; god.ts does the I/O. The original's `god --dir DIR` (no command) means `god run --dir DIR`.
 
 export interface CommandModule {
   main(args: string[]): Promise<number>;

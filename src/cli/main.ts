@@ -1,51 +1,9 @@
 #!/usr/bin/env node
-// The `god` bin: picks the command and loads only its module, so `god status` costs little more than starting
-// Node. Each command parses its own flags and returns its exit code.
+// dist/src/cli/main.js, the path that the tests, `god run -d`, the units written by `god startup` and older
+// scripts run: it loads the bin, dist/src/cli/bundle/god.cjs (bundled from god.ts by scripts/bundle-cli.mjs), so
+// that every caller runs the same code. This file is an ES module, so Node starts its ESM loader for it: the bin
+// itself, not this file, is what runs `god status` fast.
 
-import { COMMANDS, dispatch, usage } from "./dispatch.js";
+import { createRequire } from "node:module";
 
-async function main(argv: string[]): Promise<number> {
-  const what = dispatch(argv);
-  switch (what.type) {
-    case "usage":
-      process.stdout.write(usage());
-      return 0;
-    case "version": {
-      // node:fs is imported here only: its module facade costs every other command a millisecond.
-      const { readFileSync } = await import("node:fs");
-      // dist/src/cli/main.js -> the package root
-      const packageUrl = new URL("../../../package.json", import.meta.url);
-      const { version } = JSON.parse(readFileSync(packageUrl, "utf8")) as { version: string };
-      process.stdout.write(`${version}\n`);
-      return 0;
-    }
-    case "error":
-      process.stderr.write(`god: ${what.message}\n`);
-      return 2;
-    case "command": {
-      for (const warning of what.warnings) process.stderr.write(`god: ${warning}\n`);
-      // `god status | head -1`: the reader went away, so there is no one left to tell. Not for the daemon,
-      // whose stdout is its log and which must outlive a closed log pipe.
-      if (what.name !== "run") process.stdout.on("error", exitOnEpipe);
-      const module = await COMMANDS[what.name].load();
-      return module.main(what.args);
-    }
-  }
-}
-
-function exitOnEpipe(error: NodeJS.ErrnoException): void {
-  if (error.code !== "EPIPE") throw error;
-  process.exit();
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(
-      `god: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+createRequire(import.meta.url)("./bundle/god.cjs");

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -37,6 +37,17 @@ describe("the npm package", () => {
     });
     assert.match(out, /god run/);
     assert.match(out, /god status/);
+  });
+
+  it("gives a `god --version` that finds the package's version from the bundled bin", () => {
+    const out = execFileSync(npm, ["exec", "--offline", "--", "god", "--version"], {
+      cwd: app,
+      encoding: "utf8",
+    });
+    const { version } = JSON.parse(readFileSync(join(app, "node_modules/watchgod/package.json"), "utf8")) as {
+      version: string;
+    };
+    assert.equal(out, `${version}\n`);
   });
 
   it("imports from ESM", () => {

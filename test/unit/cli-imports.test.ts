@@ -1,6 +1,8 @@
 // Keeps `god status` (and every client command) light: their static import graphs, read from the compiled files,
 // hold only Node builtins, the CLI's own files and the protocol's framing and RPC peer; never TypeBox, the daemon
 // or the process layer. Only `god run`, `god validate` and `god import` reach those, through a dynamic import().
+// The bin is these files bundled by esbuild (dist/src/cli/bundle/: god.cjs from god.js, a file per command);
+// cli-bundle.test.ts checks that the bundle holds what these graphs allow and leaves the import()s out.
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -43,8 +45,13 @@ function check(entry: string): void {
   }
 }
 
-test("main.js loads no command statically", () => {
-  assert.deepEqual([...staticGraph("cli/main.js")].sort(), ["cli/dispatch.js", "cli/main.js"]);
+test("god.js, the bundle's entry, loads no command statically", () => {
+  assert.deepEqual([...staticGraph("cli/god.js")].sort(), ["cli/dispatch.js", "cli/god.js", "node:fs"]);
+});
+
+test("main.js loads only the bundle, through require()", () => {
+  assert.deepEqual([...staticGraph("cli/main.js")].sort(), ["cli/main.js", "node:module"]);
+  assert.match(readFileSync(new URL("cli/main.js", DIST_SRC), "utf8"), /\(["']\.\/bundle\/god\.cjs["']\)/);
 });
 
 test("the client commands load only builtins, the CLI and the protocol's framing and peer", () => {
