@@ -34,7 +34,8 @@ export function fdCounts(pid) {
   }
   const fifos = new Map();
   for (const target of targets)
-    if (target.includes("god-pipe-") || KEPT_FIFO.test(target)) fifos.set(target, (fifos.get(target) ?? 0) + 1);
+    if (target.includes("god-pipe-") || KEPT_FIFO.test(target))
+      fifos.set(target, (fifos.get(target) ?? 0) + 1);
   let pool = 0;
   let instance = 0;
   for (const count of fifos.values()) {
