@@ -108,7 +108,15 @@ function rows(samples, failures, count) {
       unit: "s",
       digits: 2,
       values: values("seconds", median),
-      ...(count === 1_000_000 ? { target: { max: 1.0, text: "≤ 1.0 s, with timestamps" } } : {}),
+      // Issue 17: 0.9× supervisord's time in the same run (supervisord writes no timestamps; god does).
+      ...(count === 1_000_000 && typeof values("seconds", median).supervisord === "number"
+        ? {
+            target: {
+              max: 0.9 * values("seconds", median).supervisord,
+              text: "≤ 0.9× supervisord, with timestamps",
+            },
+          }
+        : {}),
     },
     {
       id: "logs-faults",
