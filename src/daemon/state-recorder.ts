@@ -5,6 +5,9 @@
 import { dirname } from "node:path";
 import { type InstanceRecord, writeState } from "./state-file.js";
 
+/** How long saveSoon() may wait. */
+const SOON_MS = 20;
+
 /** A failure to write is logged at most this often (a full disk must not flood god's log). */
 const REPORT_EVERY_MS = 60_000;
 
@@ -22,6 +25,9 @@ export class StateRecorder {
   }
 
   saveNow(): string | null {
+    // This write holds everything a queued saveSoon() would: that one is done (an exit followed by its restart
+    // writes the file once before the spawn, not twice).
+    this.queued = false;
     try {
       writeState(this.path, this.records());
       return null;
@@ -31,10 +37,16 @@ export class StateRecorder {
     }
   }
 
+  /**
+   * A write within SOON_MS: for changes a later god can do without for that long (an exit: a recorded pid that
+   * is gone, or is another process now, is never adopted). An exit's restart writes the file before its spawn
+   * anyway, so the two make one write, and the spawn does not wait for a second.
+   */
   saveSoon(): void {
     if (this.queued) return;
     this.queued = true;
-    setImmediate(() => {
+    setTimeout(() => {
+      if (!this.queued) return;
       this.queued = false;
       const problem = this.saveNow();
       const now = Date.now();
@@ -42,6 +54,6 @@ export class StateRecorder {
         this.lastReportMs = now;
         this.report(problem);
       }
-    });
+    }, SOON_MS);
   }
 }
