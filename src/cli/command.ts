@@ -1,11 +1,12 @@
 // The frame every command runs in: strict flag parsing (flags anywhere after the command), `--help`, the home
 // (`--home DIR` > env GOD_HOME > ~/.god), and the mapping of a thrown error to one `god: ...` sentence on stderr
 // and an exit code.
-// util.parseArgs tokenizes; the checks here turn its findings into sentences that name the flag and the fix.
+// arg-tokens.ts tokenizes (as util.parseArgs does, without loading it); the checks here turn its findings into
+// sentences that name the flag and the fix.
 
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { argTokens } from "./arg-tokens.js";
 
 export type OptionSpec = { type: "string" | "boolean"; multiple?: true; short?: string };
 export type OptionSpecs = Record<string, OptionSpec>;
@@ -64,14 +65,8 @@ export function parseCommandArgs<O extends OptionSpecs>(
     config[name] = spec.short === undefined ? { type: spec.type } : { type: spec.type, short: spec.short };
     values[name] = spec.type === "boolean" ? false : spec.multiple ? [] : null;
   }
-  // Non-strict, so that an unknown or malformed flag comes back as a token we can name in our own sentence.
-  const { tokens } = parseArgs({
-    args: [...args],
-    options: config,
-    strict: false,
-    allowPositionals: true,
-    tokens: true,
-  });
+  // Non-strict: an unknown or malformed flag comes back as a token we can name in our own sentence.
+  const tokens = argTokens(args, config);
   const positionals: string[] = [];
   const help = `run \`god ${command} --help\``;
   for (const token of tokens) {

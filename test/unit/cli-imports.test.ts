@@ -75,6 +75,7 @@ test("the client commands load only builtins, the CLI and the protocol's framing
 
 test("god status: exactly these modules", () => {
   assert.deepEqual([...staticGraph("cli/commands/status.js")].sort(), [
+    "cli/arg-tokens.js",
     "cli/client.js",
     "cli/command.js",
     "cli/commands/status.js",
@@ -82,7 +83,6 @@ test("god status: exactly these modules", () => {
     "node:net",
     "node:os",
     "node:path",
-    "node:util",
     "protocol/errors.js",
     "protocol/jsonrpc.js",
     "protocol/ndjson.js",
