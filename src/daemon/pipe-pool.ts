@@ -1,7 +1,9 @@
 // Output pipes ready before they are needed. Each instance gets real pipes for its stdout and stderr (see
 // logs/output-pipe.ts: they hold 64 KiB whatever the write sizes, so god reads in large chunks), but making
-// one costs a `mkfifo` process; a crashed job must not wait for that, so a few are kept ready and the pool
-// is refilled in the background.
+// them costs a `mkfifo` process (a fork of god, milliseconds); a crashed job must not wait for that, so a few
+// are kept ready and the pool is refilled in the background, after the spawn that took them (a fork before the
+// job's own would delay it). Instances started together (god's start, a loader's hello) wait for one refill
+// made for all of them, not a process each.
 
 import { rmSync } from "node:fs";
 import { createPipes, type OutputPipe } from "../logs/output-pipe.js";
@@ -9,9 +11,18 @@ import { createPipes, type OutputPipe } from "../logs/output-pipe.js";
 /** Pipes kept ready by default. */
 export const DEFAULT_SPARE_PIPES = 6;
 
+/** How many refills a take waits for (others may take what one made) before making its own pipes. */
+const MAX_FILLS_PER_TAKE = 3;
+
+/** The most FIFOs one mkfifo makes (its argv stays small). */
+const MAX_BATCH = 256;
+
 export class PipePool {
   private readonly ready: OutputPipe[] = [];
   private refilling: Promise<void> | null = null;
+  private refillQueued = false;
+  /** Pipes wanted by takes waiting for a refill. */
+  private waiting = 0;
   private readonly spare: number;
   private readonly dir: string | undefined;
   /** FIFOs kept on disk in `dir` while their instance runs (SPEC 13), not unlinked at once. */
@@ -31,40 +42,55 @@ export class PipePool {
 
   /** `count` pipes, from the ready ones when there are enough. */
   async take(count: number): Promise<OutputPipe[]> {
-    if (this.ready.length < count) {
-      const made = await createPipes(count, this.dir, this.keep);
-      this.refill();
-      return made;
+    for (let fills = 0; fills < MAX_FILLS_PER_TAKE && this.ready.length < count && !this.closed; fills++) {
+      this.waiting += count;
+      try {
+        await this.fill();
+      } finally {
+        this.waiting -= count;
+      }
     }
+    if (this.ready.length < count) return createPipes(count, this.dir, this.keep);
     const out = this.ready.splice(0, count);
-    this.refill();
+    this.refillSoon();
     return out;
   }
 
   close(): void {
     this.closed = true;
-    for (const pipe of this.ready.splice(0)) {
-      pipe.closeWriteEnd();
-      pipe.readable.destroy();
-      if (pipe.path) rmSync(pipe.path, { force: true });
-    }
+    for (const pipe of this.ready.splice(0)) discard(pipe);
   }
 
-  private refill(): void {
-    if (this.refilling || this.closed || this.ready.length >= this.spare) return;
-    this.refilling = createPipes(this.spare - this.ready.length, this.dir, this.keep)
+  /** Tops the pool up once the caller's spawn is done (setImmediate runs after its synchronous part). */
+  private refillSoon(): void {
+    if (this.refillQueued || this.closed || this.ready.length >= this.spare) return;
+    this.refillQueued = true;
+    setImmediate(() => {
+      this.refillQueued = false;
+      if (this.ready.length < this.spare) void this.fill();
+    });
+  }
+
+  /** One mkfifo for the waiting takes and the spares; a take that comes meanwhile waits for the same one. */
+  private fill(): Promise<void> {
+    if (this.refilling) return this.refilling;
+    const count = Math.min(MAX_BATCH, this.waiting + this.spare - this.ready.length);
+    if (count <= 0 || this.closed) return Promise.resolve();
+    this.refilling = createPipes(count, this.dir, this.keep)
       .then((pipes) => {
-        if (this.closed) {
-          for (const pipe of pipes) {
-            pipe.closeWriteEnd();
-            pipe.readable.destroy();
-            if (pipe.path) rmSync(pipe.path, { force: true });
-          }
-        } else this.ready.push(...pipes);
+        if (this.closed) for (const pipe of pipes) discard(pipe);
+        else this.ready.push(...pipes);
       })
       .catch(() => {})
       .finally(() => {
         this.refilling = null;
       });
+    return this.refilling;
   }
+}
+
+function discard(pipe: OutputPipe): void {
+  pipe.closeWriteEnd();
+  pipe.readable.destroy();
+  if (pipe.path) rmSync(pipe.path, { force: true });
 }

@@ -57,6 +57,12 @@ export interface JobLogOptions {
   sink?: LogSink;
 }
 
+/**
+ * Shared by every pump of every job: a chunk is framed, written and recorded in one synchronous step, so one
+ * batch serves them all (it is done with before a listener is called). Each framing starts from an empty batch.
+ */
+const batch = new LineBatch();
+
 interface Pump {
   readonly input: Readable;
   readonly head: LineHead;
@@ -82,8 +88,6 @@ export class JobLog {
   private readonly recentLines: RecentLines;
   private readonly now: () => number;
   private readonly pumps = new Set<Pump>();
-  /** Shared by every pump: a chunk is framed, written and recorded in one synchronous step. */
-  private readonly batch = new LineBatch();
   private readonly msgs: string[] = [];
   /** Lines handed to the sink since this JobLog was made. */
   private total = 0;
@@ -233,7 +237,8 @@ export class JobLog {
           input.off("data", onData);
           if (!this.closed) {
             pump.splitter.maxLineBytes = this.logs.maxLineBytes;
-            pump.splitter.end(this.batch);
+            batch.clear();
+            pump.splitter.end(batch);
             this.emit(pump);
           }
           resolve();
@@ -259,7 +264,8 @@ export class JobLog {
   private take(pump: Pump, chunk: Buffer | string): void {
     if (this.closed || pump.done) return;
     pump.splitter.maxLineBytes = this.logs.maxLineBytes;
-    pump.splitter.push(typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk, this.batch);
+    batch.clear();
+    pump.splitter.push(typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk, batch);
     this.emit(pump);
   }
 
@@ -281,7 +287,6 @@ export class JobLog {
 
   /** Writes the batch's lines in one write and keeps them for recent(); hands them to a listener. */
   private emit(pump: Pump): void {
-    const batch = this.batch;
     const count = batch.count;
     if (count === 0) {
       batch.clear();

@@ -137,6 +137,8 @@ function encodeJsonBytes(batch: LineBatch, prefix: Buffer, alloc: Alloc): Buffer
   return out;
 }
 
+const NO_BYTES = Buffer.alloc(0);
+
 /**
  * The start of every line of one stream of one instance, cached for the current millisecond: within a
  * millisecond (and a flood fits thousands of lines in one) the prefix is built once.
@@ -150,13 +152,13 @@ export class LineHead {
   ms = -1;
   iso = "";
   text = "";
-  bytes: Buffer = Buffer.alloc(0);
+  bytes: Buffer = NO_BYTES;
   private format: LineFormat | null = null;
   /**
    * Where `bytes` lives, rewritten in place each millisecond: a small Buffer made anew each time would come from
-   * Node's shared slab, live long enough to be promoted, and pile up until a full GC.
+   * Node's shared slab, live long enough to be promoted, and pile up until a full GC. Made by the first line.
    */
-  private store: Buffer = Buffer.allocUnsafeSlow(128);
+  private store: Buffer = NO_BYTES;
 
   constructor(pid: number, stream: LogStream, instance: number | null = null) {
     this.pid = pid;
@@ -182,7 +184,7 @@ export class LineHead {
       this.text = `${format.timestamps ? `${this.iso} ` : ""}${label}[${this.pid}] ${this.stream}| `;
     }
     const length = Buffer.byteLength(this.text, "utf8");
-    if (length > this.store.length) this.store = Buffer.allocUnsafeSlow(length * 2);
+    if (length > this.store.length) this.store = Buffer.allocUnsafeSlow(Math.max(128, length * 2));
     this.store.write(this.text, 0, "utf8");
     this.bytes = this.store.subarray(0, length);
   }

@@ -48,16 +48,18 @@ export class LineBatch {
 }
 
 const EMPTY = Buffer.alloc(0);
+const MIN_CARRY_BYTES = 1024;
 
 export class LineSplitter {
   maxLineBytes: number;
   /**
    * The bytes of the line in progress, not yet ended by a newline: carry[0, carryBytes), at most maxLineBytes.
    * Two buffers take turns, reused, so that a partial line at the end of nearly every read allocates nothing: a
-   * line completed from one is still in the batch while the next partial line goes into the other.
+   * line completed from one is still in the batch while the next partial line goes into the other. Both are
+   * made by the first partial line: a stream that never has one (a job that writes nothing) costs no buffer.
    */
-  private carry: Buffer = Buffer.allocUnsafeSlow(1024);
-  private spare: Buffer = Buffer.allocUnsafeSlow(1024);
+  private carry: Buffer = EMPTY;
+  private spare: Buffer = EMPTY;
   private carryBytes = 0;
 
   constructor(maxLineBytes: number) {
@@ -127,7 +129,7 @@ export class LineSplitter {
   private append(from: Buffer, start: number, end: number): void {
     const needed = this.carryBytes + end - start;
     if (needed > this.carry.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(needed, this.carry.length * 2));
+      const grown = Buffer.allocUnsafeSlow(Math.max(needed, this.carry.length * 2, MIN_CARRY_BYTES));
       this.carry.copy(grown, 0, 0, this.carryBytes);
       this.carry = grown;
     }
@@ -150,7 +152,7 @@ export class LineSplitter {
     if (out.valid && !isUtf8(buf.subarray(0, start))) out.valid = false;
     // The pieces stay in `buf` until the batch is written; the rest goes to a buffer of its own (long lines
     // are rare enough to allocate for). The spare may hold a line of this same batch: it is left alone.
-    const rest = Buffer.allocUnsafeSlow(Math.max(1024, (length - start) * 2));
+    const rest = Buffer.allocUnsafeSlow(Math.max(MIN_CARRY_BYTES, (length - start) * 2));
     buf.copy(rest, 0, start, length);
     this.carry = rest;
     this.carryBytes = length - start;
