@@ -11,6 +11,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ROOT, stopAll } from "./lib/god.mjs";
+import { otherFdsDiff } from "./lib/proc.mjs";
 import { Random } from "./lib/random.mjs";
 import * as controlFuzz from "./scenarios/control-fuzz.mjs";
 import * as flood from "./scenarios/flood.mjs";
@@ -91,10 +92,14 @@ for (const scenario of SCENARIOS.filter((s) => wanted.includes(s.name))) {
   if (figures.lost > 0) problems.push(`${figures.lost} line(s) lost`);
   if (figures.torn > 0) problems.push(`${figures.torn} torn line(s)`);
   if (figures.duplicated > 0) problems.push(`${figures.duplicated} duplicated line(s)`);
-  if (figures.fdsAfter && figures.fdsAfter.settled === false)
+  if (figures.fdsAfter && figures.fdsAfter.settled === false) {
+    const { others: _b, ...before } = figures.fdsBefore ?? {};
+    const { others: _a, ...after } = figures.fdsAfter;
+    const diff = otherFdsDiff(figures.fdsBefore, figures.fdsAfter);
     problems.push(
-      `god's fds did not return to where they were: before ${JSON.stringify(figures.fdsBefore)}, after ${JSON.stringify(figures.fdsAfter)}`,
+      `god's fds did not return to where they were: before ${JSON.stringify(before)}, after ${JSON.stringify(after)}${diff.length > 0 ? `; other fds: ${diff.join(", ")}` : ""}`,
     );
+  }
   if (figures.rssBefore !== undefined)
     say(
       `  god RSS: ${mb(figures.rssBefore)} before, ${mb(figures.rssPeak)} peak, ${mb(figures.rssAfter)} after`,

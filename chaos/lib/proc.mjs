@@ -42,7 +42,28 @@ export function fdCounts(pid) {
     if (count >= 2) pool += count;
     else instance += count;
   }
-  return { total: targets.length, pool, instance, other: targets.length - pool - instance };
+  const others = targets.filter((t) => !fifos.has(t));
+  return { total: targets.length, pool, instance, other: targets.length - pool - instance, others };
+}
+
+/** What `after.others` holds that `before.others` does not, and the reverse, each target with its count. */
+export function otherFdsDiff(before, after) {
+  const count = (list) => {
+    const m = new Map();
+    // Sockets and pipes differ by inode only: counted by kind, so a socket closed and one opened cancel out.
+    for (const t of list ?? []) {
+      const kind = t.replace(/^(socket|pipe|anon_inode):.*$/, "$1:");
+      m.set(kind, (m.get(kind) ?? 0) + 1);
+    }
+    return m;
+  };
+  const [b, a] = [count(before?.others), count(after?.others)];
+  const out = [];
+  for (const k of new Set([...b.keys(), ...a.keys()])) {
+    const d = (a.get(k) ?? 0) - (b.get(k) ?? 0);
+    if (d !== 0) out.push(`${d > 0 ? "+" : ""}${d} ${k}`);
+  }
+  return out;
 }
 
 /** Field 22 of /proc/PID/stat, or null when the process is gone. */
