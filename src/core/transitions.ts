@@ -243,6 +243,9 @@ function afterExit(
   if (stable)
     return spawn(m, nowMs, { ...patch, note: `${why}; restarted at once after a stable run` }, cleanup);
   const delayMs = Math.min(p.backoff.maxMs, Math.round(p.backoff.initialMs * p.backoff.factor ** m.attempt));
+  // A backoff of 0 ms (initialMs or maxMs 0) is no wait either: a timer would cost a turn of the event loop
+  // and at least a millisecond (Node's shortest timeout) between the exit and the next process.
+  if (delayMs === 0) return spawn(m, nowMs, { ...patch, note: why }, cleanup);
   return enter(
     m,
     { type: "backoff", delayMs, untilMs: nowMs + delayMs, reason: why },

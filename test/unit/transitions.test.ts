@@ -471,6 +471,20 @@ test("an exit after a stable run (ready for resetAfterMs) respawns at once: a sp
   });
 });
 
+test("a backoff of 0 ms is no wait: every exit respawns at once, with no backoff state and no timer", () => {
+  for (const backoff of [{ initialMs: 0 }, { initialMs: 100, maxMs: 0 }]) {
+    const job = driver(policy({ backoff: { ...backoff, resetAfterMs: 10_000 } }));
+    job.send(start, 0);
+    for (let run = 1; run <= 3; run++) {
+      job.send(spawned(run, 100 + run), run * 10);
+      job.send(exit(run, 1), run * 10 + 5);
+      assert.deepEqual(only(job.effects, "spawn", "timer"), [{ type: "spawn", run: run + 1 }], `run ${run}`);
+      assert.equal(job.state.type, "starting", `run ${run}: straight to the next process`);
+      assert.equal(job.model.restarts, run);
+    }
+  }
+});
+
 test("after a stable run the first restart is immediate and the next waits initialMs (SPEC 3.1 backoff)", () => {
   const p = policy({ backoff: { initialMs: 100, factor: 2, resetAfterMs: 10_000 } });
   const stable = model(live("running", NOW - 20_000), { attempt: 4 });
