@@ -75,6 +75,13 @@ for (const fault of ["uncaught", "rejection"] as const) {
         assert.equal(adopted.pid, pids[i], `${name} adopted, not restarted`);
         assert.equal(adopted.instances[0]?.adopted, true);
       }
+      // The new god's loader ignores SIGTERM too, and the new god may be killed before it ends it (its stubborn
+      // job holds a shutdown for 60 s): the cleanup ends its group.
+      const next = await sb.until("the new god's loader", async () => {
+        const again = JSON.parse((await sb.ctl(["loaders", "--json"])).stdout) as typeof loaders;
+        return again.loaders[0]?.pid ?? undefined;
+      });
+      sb.track(next);
       const kind = fault === "uncaught" ? "uncaught exception" : "unhandled rejection";
       const logged = godLines(readFileSync(`${sb.home}/logs/god.log`, "utf8")).find((l) => l.level === 60);
       assert.ok(logged, "a fatal line in god.log");
