@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cleanupAll, track } from "./lib/cleanup.mjs";
 import { sleep, until } from "./lib/clock.mjs";
+import { writeHelloLoader } from "./lib/hello-loader.mjs";
 import { freePort } from "./lib/ports.mjs";
 import { runOk, signalGroup, spawnGroup, waitExit } from "./lib/proc.mjs";
 import { median } from "./lib/stats.mjs";
@@ -48,14 +49,7 @@ async function once(variant) {
     reload: "replace",
     stop: { signal: "SIGTERM", timeoutMs: 5000 },
   };
-  const hello = {
-    jsonrpc: "2.0",
-    method: "hello",
-    params: { protocol: "godv1", loader: { name: "b" }, jobs: [job] },
-  };
-  writeFileSync(join(dir, "hello.json"), `${JSON.stringify(hello)}\n`);
-  writeFileSync(join(loaders, "bench"), `#!/bin/sh\ncat '${join(dir, "hello.json")}'\nexec cat >/dev/null\n`);
-  chmodSync(join(loaders, "bench"), 0o755);
+  writeHelloLoader(dir, join(loaders, "bench"), [job], "b");
   // The "lost" variant: a python3 first on PATH that fails as a missing one would.
   const fake = join(dir, "bin");
   mkdirSync(fake);

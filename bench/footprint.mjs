@@ -11,12 +11,14 @@
 //   --timeline: prints god's CPU ms in each second from ready to the end of the window, and its RSS at each
 //   second (the window is then measured after it, once more).
 //   --keep: leaves the gods running after the figures and prints their pids and homes (end them yourself).
-import { execFile, spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { writeHelloLoader } from "./lib/hello-loader.mjs";
+import { cpuNs, run } from "./lib/proc.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -41,30 +43,16 @@ const nodeFlags = values["node-flags"].split(" ").filter(Boolean);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function ctl(cli, home, args) {
-  return new Promise((done) => {
-    execFile(process.execPath, [cli, ...args, "--home", home], { maxBuffer: 64 << 20 }, (error, stdout) =>
-      done(error ? null : stdout),
-    );
-  });
+/** `god ARGS --home HOME` to its end; its stdout, or null when it failed. */
+async function ctl(cli, home, args) {
+  const r = await run([process.execPath, cli, ...args, "--home", home], { timeoutMs: 60_000 });
+  return r.code === 0 ? r.stdout : null;
 }
 
 function status(pid) {
   const text = readFileSync(`/proc/${pid}/status`, "utf8");
   const kib = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB$`, "m").exec(text)?.[1] ?? Number.NaN);
   return { rss: kib("VmRSS"), anon: kib("RssAnon"), file: kib("RssFile"), hwm: kib("VmHWM") };
-}
-
-function cpuNs(pid) {
-  let ns = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return ns;
 }
 
 /** The mappings with the most RSS, summed by name ([anon] for unnamed ones). */
@@ -103,17 +91,7 @@ async function start(dist) {
     exec: ["sleep", "100000"],
     auto: true,
   }));
-  const hello = JSON.stringify({
-    jsonrpc: "2.0",
-    method: "hello",
-    params: { protocol: "godv1", loader: { name: "bench" }, jobs },
-  });
-  writeFileSync(join(root, "hello.json"), `${hello}\n`);
-  writeFileSync(
-    join(dir, "fleet"),
-    `#!/bin/sh\ncat ${JSON.stringify(join(root, "hello.json"))}\nexec cat >/dev/null\n`,
-  );
-  chmodSync(join(dir, "fleet"), 0o755);
+  writeHelloLoader(root, join(dir, "fleet"), jobs);
   const god = spawn(process.execPath, [...nodeFlags, cli, "run", "--dir", dir, "--home", home], {
     stdio: "ignore",
     detached: true,

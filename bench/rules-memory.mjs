@@ -9,11 +9,12 @@
 // Usage: node bench/rules-memory.mjs [--jobs N (200)] [--seconds N (30)] [--warmup N (5)] [--dist DIR]
 //                                    [--baseline DIR]
 import { execFile, spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { writeHelloLoader } from "./lib/hello-loader.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -74,17 +75,7 @@ async function measure(dist, label, maxMemory) {
     auto: true,
     ...(maxMemory ? { maxMemory: "256M" } : {}),
   }));
-  const hello = JSON.stringify({
-    jsonrpc: "2.0",
-    method: "hello",
-    params: { protocol: "godv1", loader: { name: "bench" }, jobs },
-  });
-  writeFileSync(join(root, "hello.json"), `${hello}\n`);
-  writeFileSync(
-    join(dir, "fleet"),
-    `#!/bin/sh\ncat ${JSON.stringify(join(root, "hello.json"))}\nexec cat >/dev/null\n`,
-  );
-  chmodSync(join(dir, "fleet"), 0o755);
+  writeHelloLoader(root, join(dir, "fleet"), jobs);
   const god = spawn(process.execPath, [cli, "run", "--dir", dir, "--home", home], {
     stdio: "ignore",
     detached: true,

@@ -8,11 +8,12 @@
 //
 // Usage: node bench/watch-tree.mjs [--files N (100000)] [--per-dir P (100)] [--node-recursive] [--dist DIR]
 import { execFile, spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { writeHelloLoader } from "./lib/hello-loader.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -91,17 +92,7 @@ async function measureGod(tree, watch) {
   mkdirSync(dir);
   const job = { name: "web", exec: ["sleep", "100000"], cwd: tree, auto: true };
   if (watch) job.watch = { paths: ["."] };
-  const hello = {
-    jsonrpc: "2.0",
-    method: "hello",
-    params: { protocol: "godv1", loader: { name: "b" }, jobs: [job] },
-  };
-  writeFileSync(join(root, "hello.json"), `${JSON.stringify(hello)}\n`);
-  writeFileSync(
-    join(dir, "app"),
-    `#!/bin/sh\ncat ${JSON.stringify(join(root, "hello.json"))}\nexec cat >/dev/null\n`,
-  );
-  chmodSync(join(dir, "app"), 0o755);
+  writeHelloLoader(root, join(dir, "app"), [job], "b");
   let output = "";
   const god = spawn(process.execPath, [CLI, "run", "--dir", dir, "--home", home], {
     stdio: ["ignore", "pipe", "ignore"],

@@ -1,10 +1,11 @@
 // god: a daemon per measure (`god run` in a temp home), its jobs declared by one plain-script loader that prints
 // its hello and waits for stdin to close. Measured as god's own process plus every loader process still alive.
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
 import { onCleanup, Pids } from "../lib/cleanup.mjs";
 import { sleep, until } from "../lib/clock.mjs";
+import { writeHelloLoader } from "../lib/hello-loader.mjs";
 import { run, runOk, signalGroup, spawnGroup, waitExit } from "../lib/proc.mjs";
 
 export const settings = {
@@ -43,17 +44,7 @@ export function godAdapter(cli) {
       const home = join(dir, "home");
       const loaders = join(dir, "loaders");
       mkdirSync(loaders, { recursive: true });
-      const hello = JSON.stringify({
-        jsonrpc: "2.0",
-        method: "hello",
-        params: { protocol: "godv1", loader: { name: "bench" }, jobs: jobs.map(toSpec) },
-      });
-      writeFileSync(join(dir, "hello.json"), `${hello}\n`);
-      writeFileSync(
-        join(loaders, "bench"),
-        `#!/bin/sh\ncat '${join(dir, "hello.json")}'\nexec cat >/dev/null\n`,
-      );
-      chmodSync(join(loaders, "bench"), 0o755);
+      writeHelloLoader(dir, join(loaders, "bench"), jobs.map(toSpec));
       const runArgv = god(["run", "--dir", loaders], { home });
       const system = new GodSystem(god, home, spawnDaemon(runArgv, dir), dir);
       system.runArgv = runArgv;
