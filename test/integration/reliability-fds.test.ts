@@ -92,7 +92,9 @@ describe("fds when many loaders go and come back at once", { timeout: TIMEOUT_MS
     await sb
       .until(
         "god's fds back to the baseline",
-        () => (settledFds() && fdCounts(godPid).other === baseline.other) || undefined,
+        // No more than at the baseline: a leak only adds. The baseline may hold one fd of the moment (seen once
+        // in CI: 34 then 33), so fewer is no failure.
+        () => (settledFds() && fdCounts(godPid).other <= baseline.other) || undefined,
         30_000,
       )
       .catch((error: Error) => {
