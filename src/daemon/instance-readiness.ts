@@ -26,7 +26,8 @@ export interface Readiness {
   close(): void;
 }
 
-const NONE: Readiness = {
+/** No readiness of its own: a job without `ready`, or an adopted instance whose channel is not open yet. */
+export const NO_READINESS: Readiness = {
   env: {},
   fd: null,
   path: null,
@@ -48,7 +49,7 @@ export async function openReadiness(
   pipesDir?: string,
 ): Promise<Readiness | { error: string }> {
   const ready = config.ready;
-  if (ready === null) return NONE;
+  if (ready === null) return NO_READINESS;
   if (ready === "notify") {
     // node:crypto is loaded by the first job that asks for a notify socket (a bare node has 2 MiB more RSS
     // with it).

@@ -24,6 +24,7 @@ import type { JobConfig } from "../protocol/jobspec.js";
 import type { JobStateName } from "../protocol/states.js";
 import type { JobSockets } from "../sockets/job-sockets.js";
 import {
+  NO_READINESS,
   openReadiness,
   type Readiness,
   type ReadinessMessage,
@@ -694,15 +695,6 @@ export class JobRunner {
     return this.model.desired > 1 || index > 0 ? `${this.name}:${index}` : this.name;
   }
 }
-
-const NO_READINESS: Readiness = {
-  env: {},
-  fd: null,
-  path: null,
-  readyPipe: null,
-  afterSpawn: () => {},
-  close: () => {},
-};
 
 /** An adopted instance's notify socket, opened after the adoption (binding it is asynchronous). */
 class LateReadiness implements Readiness {
