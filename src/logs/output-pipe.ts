@@ -175,26 +175,11 @@ async function fifoPipes(count: number, dir: string): Promise<OutputPipe[]> {
   try {
     const paths = Array.from({ length: count }, (_, i) => join(scratch, String(i)));
     await makeFifos(paths);
-    const opened: number[] = [];
-    try {
-      const ends = paths.map((path) => {
-        // The read end first and non-blocking, so opening the write end does not wait for a reader.
-        const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-        opened.push(readFd);
-        const writeFd = openSync(path, constants.O_WRONLY);
-        opened.push(writeFd);
-        return { readFd, writeFd };
-      });
-      return ends.map(({ readFd, writeFd }) => ({
-        writeFd,
-        readable: new PipeReadable(readFd),
-        closeWriteEnd: closeOnce(writeFd),
-      }));
-    } catch (error) {
-      // Out of fds (EMFILE) halfway: the ends opened so far would be nobody's to close.
-      for (const fd of opened) closeSync(fd);
-      throw error;
-    }
+    return openEnds(paths, constants.O_WRONLY).map(({ readFd, writeFd }) => ({
+      writeFd,
+      readable: new PipeReadable(readFd),
+      closeWriteEnd: closeOnce(writeFd),
+    }));
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -209,25 +194,45 @@ async function keptFifoPipes(count: number, dir: string): Promise<OutputPipe[]> 
   const stamp = `${process.pid}-${Date.now().toString(36)}-${(fifoSerial++).toString(36)}`;
   const paths = Array.from({ length: count }, (_, i) => join(dir, `${stamp}-${i}`));
   await makeFifos(paths);
+  let ends: FifoEnds[];
+  try {
+    ends = openEnds(paths, constants.O_RDWR);
+  } catch (error) {
+    // The FIFOs nobody will use go too.
+    for (const path of paths) rmSync(path, { force: true });
+    throw error;
+  }
+  return ends.map(({ path, readFd, writeFd }) => ({
+    writeFd,
+    path,
+    readable: new PipeReadable(readFd),
+    closeWriteEnd: closeOnce(writeFd),
+  }));
+}
+
+interface FifoEnds {
+  path: string;
+  readFd: number;
+  writeFd: number;
+}
+
+/**
+ * Opens both ends of each FIFO: the read end first and non-blocking, so that opening the write end (with
+ * `writeFlags`) does not wait for a reader. Out of fds (EMFILE) halfway, it closes what it opened, which would
+ * be nobody's to close, and throws.
+ */
+function openEnds(paths: string[], writeFlags: number): FifoEnds[] {
   const opened: number[] = [];
   try {
-    const ends = paths.map((path) => {
+    return paths.map((path) => {
       const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
       opened.push(readFd);
-      const writeFd = openSync(path, constants.O_RDWR);
+      const writeFd = openSync(path, writeFlags);
       opened.push(writeFd);
       return { path, readFd, writeFd };
     });
-    return ends.map(({ path, readFd, writeFd }) => ({
-      writeFd,
-      path,
-      readable: new PipeReadable(readFd),
-      closeWriteEnd: closeOnce(writeFd),
-    }));
   } catch (error) {
-    // Out of fds (EMFILE) halfway: close what was opened and remove the FIFOs, which nobody will use.
     for (const fd of opened) closeSync(fd);
-    for (const path of paths) rmSync(path, { force: true });
     throw error;
   }
 }
