@@ -179,6 +179,36 @@ export class ChaosGod {
     return jobs.filter((j) => j.state !== "running").map((j) => `${j.name} (${j.state})`);
   }
 
+  /** What every scenario reports of its commands; `extra` adds what the scenario sent and counted itself. */
+  tally(extra = {}) {
+    return {
+      commands: this.commands + (extra.commands ?? 0),
+      unanswered: this.unanswered + (extra.unanswered ?? 0),
+      crashes: this.crashes,
+    };
+  }
+
+  /** god's fds once its pool of spare pipes is full again (bounded wait; the pool refills in the background). */
+  async baselineFds() {
+    for (let i = 0; i < 100; i++) {
+      const fds = this.fds();
+      if (fds.pool >= 12 && fds.instance === (await this.expectedReadEnds())) return fds;
+      await sleep(100);
+    }
+    return this.fds();
+  }
+
+  /** god's RSS after quietMs under the load as it is: the median of the last samples (one a second). */
+  async quietRss(quietMs) {
+    const samples = [];
+    for (let waited = 0; waited < quietMs && !this.crashed; waited += 1000) {
+      await sleep(1000);
+      samples.push(this.rss());
+    }
+    const last = samples.slice(-5).sort((a, b) => a - b);
+    return last[Math.floor(last.length / 2)] ?? this.rss();
+  }
+
   /** Instance read ends god should hold: two pipes (stdout, stderr) per live instance. */
   async expectedReadEnds() {
     const jobs = await this.status();

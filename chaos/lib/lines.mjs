@@ -78,3 +78,19 @@ export function checkLines(logsDir, job) {
 function newStream() {
   return { numbers: new Set(), min: Number.POSITIVE_INFINITY, max: -1 };
 }
+
+/** checkLines of every job, summed. */
+export function checkJobs(logsDir, jobs) {
+  return jobs
+    .map((job) => checkLines(logsDir, job))
+    .reduce(
+      (sum, r) => ({
+        lines: sum.lines + r.lines,
+        lost: sum.lost + r.lost,
+        torn: sum.torn + r.torn,
+        duplicated: sum.duplicated + r.duplicated,
+        instances: sum.instances + r.instances,
+      }),
+      { lines: 0, lost: 0, torn: 0, duplicated: 0, instances: 0 },
+    );
+}

@@ -6,8 +6,7 @@
 import { createConnection } from "node:net";
 import { join } from "node:path";
 import { ChaosGod, numberedJob, ROOT, shLoader } from "../lib/god.mjs";
-import { checkLines } from "../lib/lines.mjs";
-import { settledBaseline, sumLines } from "./kills.mjs";
+import { checkJobs } from "../lib/lines.mjs";
 
 export const name = "control-fuzz";
 export const about =
@@ -84,7 +83,7 @@ export async function run({ seconds, rng }) {
     await god.start();
     const notRunning = await god.allRunning();
     if (notRunning.length > 0) throw new Error(`not running at the start: ${notRunning.join(", ")}`);
-    const fdsBefore = await settledBaseline(god);
+    const fdsBefore = await god.baselineFds();
     const rssBefore = god.rss();
     let rssPeak = rssBefore;
     let missing = 0;
@@ -163,7 +162,7 @@ export async function run({ seconds, rng }) {
     const fdsAfter = await god.settleFds(fdsBefore);
     const rssAfter = god.rss();
     await Promise.all(good.map((job) => god.call("stop", { job })));
-    const checked = sumLines(good.map((job) => checkLines(god.logs, job)));
+    const checked = checkJobs(god.logs, good);
     const problems = [];
     if (left.length > 0) problems.push(`not running after the fuzz: ${left.join(", ")}`);
     if (brokenAfterGarbage > 0)
@@ -174,9 +173,7 @@ export async function run({ seconds, rng }) {
       rssAfter,
       fdsBefore,
       fdsAfter,
-      commands: god.commands + sessions,
-      unanswered: god.unanswered + missing,
-      crashes: god.crashes,
+      ...god.tally({ commands: sessions, unanswered: missing }),
       ...checked,
       notes: [`sessions: ${sessions} ${JSON.stringify(counts)}`],
       problems,

@@ -5,7 +5,6 @@
 import { ChaosGod, numberedJob, shLoader } from "../lib/god.mjs";
 import { checkLines } from "../lib/lines.mjs";
 import { sleep } from "../lib/proc.mjs";
-import { settledBaseline } from "./kills.mjs";
 
 export const name = "flood";
 export const about = "one job writing as fast as god takes it, RSS sampled";
@@ -17,7 +16,7 @@ export async function run({ seconds }) {
     await god.start();
     const notRunning = await god.allRunning();
     if (notRunning.length > 0) throw new Error(`not running at the start: ${notRunning.join(", ")}`);
-    const fdsBefore = await settledBaseline(god);
+    const fdsBefore = await god.baselineFds();
     const rssBefore = god.rss();
     const samples = [];
     const startedMs = Date.now();
@@ -48,9 +47,7 @@ export async function run({ seconds }) {
       rssAfter,
       fdsBefore,
       fdsAfter,
-      commands: god.commands,
-      unanswered: god.unanswered,
-      crashes: god.crashes,
+      ...god.tally(),
       ...checked,
       notes,
       samples,

@@ -5,8 +5,7 @@
 // connection is closed god's fds must be back where they were. Job names are made up, so no job is touched.
 import { connect } from "node:net";
 import { ChaosGod, numberedJob, shLoader } from "../lib/god.mjs";
-import { checkLines } from "../lib/lines.mjs";
-import { settledBaseline, sumLines } from "./kills.mjs";
+import { checkJobs } from "../lib/lines.mjs";
 
 export const name = "http-fuzz";
 export const about = "random methods, paths, headers, bodies and sizes; raw garbage; slow and deaf clients";
@@ -123,7 +122,7 @@ export async function run({ seconds, rng }) {
     await god.start({ http: true });
     const notRunning = await god.allRunning();
     if (notRunning.length > 0) throw new Error(`not running at the start: ${notRunning.join(", ")}`);
-    const fdsBefore = await settledBaseline(god);
+    const fdsBefore = await god.baselineFds();
     const rssBefore = god.rss();
     let rssPeak = rssBefore;
     let hung = 0;
@@ -165,16 +164,14 @@ export async function run({ seconds, rng }) {
     const fdsAfter = await god.settleFds(fdsBefore, 60_000);
     const rssAfter = god.rss();
     await Promise.all(good.map((job) => god.call("stop", { job })));
-    const checked = sumLines(good.map((job) => checkLines(god.logs, job)));
+    const checked = checkJobs(god.logs, good);
     return {
       rssBefore,
       rssPeak,
       rssAfter,
       fdsBefore,
       fdsAfter,
-      commands: god.commands + sent,
-      unanswered: god.unanswered + hung,
-      crashes: god.crashes,
+      ...god.tally({ commands: sent, unanswered: hung }),
       ...checked,
       notes: [`connections: ${sent} ${JSON.stringify(counts)}`],
       problems: left.length > 0 ? [`not running after the fuzz: ${left.join(", ")}`] : [],

@@ -5,7 +5,7 @@
 import { renameSync } from "node:fs";
 import { join } from "node:path";
 import { ChaosGod, numberedJob, shLoader } from "../lib/god.mjs";
-import { checkLines } from "../lib/lines.mjs";
+import { checkJobs } from "../lib/lines.mjs";
 import { killGroup, sleep } from "../lib/proc.mjs";
 
 export const name = "kills";
@@ -31,12 +31,12 @@ export async function run({ seconds, rng, root, say, short }) {
     await god.start();
     const notRunning = await god.allRunning();
     if (notRunning.length > 0) throw new Error(`kills: not running at the start: ${notRunning.join(", ")}`);
-    const fdsBefore = await settledBaseline(god);
+    const fdsBefore = await god.baselineFds();
     // Memory is compared under the same load, before and after: every job running and writing, god left alone
     // for a while (V8 grows its young generation under a steady load, and gives back what it no longer needs
     // once the load is steady again).
     const quietMs = short ? 5000 : 60_000;
-    const rssBefore = await quietRss(god, quietMs);
+    const rssBefore = await god.quietRss(quietMs);
     let rssPeak = rssBefore;
     const names = (await god.status()).map((j) => j.name);
     const counts = {};
@@ -122,18 +122,16 @@ export async function run({ seconds, rng, root, say, short }) {
     const left = await god.allRunning(90_000);
     const fdsAfter = await god.settleFds(fdsBefore);
     const rssEnd = god.rss();
-    const rssAfter = await quietRss(god, quietMs);
+    const rssAfter = await god.quietRss(quietMs);
     await Promise.all(names.map((job) => god.call("stop", { job })));
-    const lines = sumLines(names.map((job) => checkLines(god.logs, job)));
+    const lines = checkJobs(god.logs, names);
     return {
       rssBefore,
       rssPeak,
       rssAfter,
       fdsBefore,
       fdsAfter,
-      commands: god.commands,
-      unanswered: god.unanswered,
-      crashes: god.crashes,
+      ...god.tally(),
       ...lines,
       notes: [`RSS when the chaos stopped: ${(rssEnd / 2 ** 20).toFixed(1)} MB`],
       problems: left.length > 0 ? [`not running after the chaos: ${left.join(", ")}`] : [],
@@ -142,38 +140,4 @@ export async function run({ seconds, rng, root, say, short }) {
     await god.stop();
     god.cleanup();
   }
-}
-
-/** god's RSS after quietMs under the load as it is: the median of the last samples (one a second). */
-export async function quietRss(god, quietMs) {
-  const samples = [];
-  for (let waited = 0; waited < quietMs && !god.crashed; waited += 1000) {
-    await sleep(1000);
-    samples.push(god.rss());
-  }
-  const last = samples.slice(-5).sort((a, b) => a - b);
-  return last[Math.floor(last.length / 2)] ?? god.rss();
-}
-
-/** god's fds once its pool of spare pipes is full again (bounded wait; the pool refills in the background). */
-export async function settledBaseline(god) {
-  for (let i = 0; i < 100; i++) {
-    const fds = god.fds();
-    if (fds.pool >= 12 && fds.instance === (await god.expectedReadEnds())) return fds;
-    await sleep(100);
-  }
-  return god.fds();
-}
-
-export function sumLines(results) {
-  return results.reduce(
-    (sum, r) => ({
-      lines: sum.lines + r.lines,
-      lost: sum.lost + r.lost,
-      torn: sum.torn + r.torn,
-      duplicated: sum.duplicated + r.duplicated,
-      instances: sum.instances + r.instances,
-    }),
-    { lines: 0, lost: 0, torn: 0, duplicated: 0, instances: 0 },
-  );
 }

@@ -6,9 +6,8 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { ChaosGod, FIXTURES, numberedJob, shLoader } from "../lib/god.mjs";
-import { checkLines } from "../lib/lines.mjs";
+import { checkJobs } from "../lib/lines.mjs";
 import { sleep } from "../lib/proc.mjs";
-import { settledBaseline, sumLines } from "./kills.mjs";
 
 export const name = "loader-fuzz";
 export const about =
@@ -30,7 +29,7 @@ export async function run({ seconds, rng }) {
     await god.start();
     const notRunning = await god.allRunning();
     if (notRunning.length > 0) throw new Error(`not running at the start: ${notRunning.join(", ")}`);
-    const fdsBefore = await settledBaseline(god);
+    const fdsBefore = await god.baselineFds();
     const rssBefore = god.rss();
     let rssPeak = rssBefore;
     const seed = rng.int(1, 1e9);
@@ -66,16 +65,14 @@ export async function run({ seconds, rng }) {
     const fdsAfter = await god.settleFds(fdsBefore);
     const rssAfter = god.rss();
     await Promise.all(good.map((job) => god.call("stop", { job })));
-    const lines = sumLines(good.map((job) => checkLines(god.logs, job)));
+    const lines = checkJobs(god.logs, good);
     return {
       rssBefore,
       rssPeak,
       rssAfter,
       fdsBefore,
       fdsAfter,
-      commands: god.commands,
-      unanswered: god.unanswered,
-      crashes: god.crashes,
+      ...god.tally(),
       ...lines,
       notes,
       problems: left.length > 0 ? [`not running after the fuzz: ${left.join(", ")}`] : [],

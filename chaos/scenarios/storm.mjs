@@ -2,8 +2,7 @@
 // and a reload at once, and some are scaled to 3 and back; every command must answer (its outcome or an error
 // saying why), and at the end every job runs and its numbered lines are all there.
 import { ChaosGod, numberedJob, shLoader } from "../lib/god.mjs";
-import { checkLines } from "../lib/lines.mjs";
-import { settledBaseline, sumLines } from "./kills.mjs";
+import { checkJobs } from "../lib/lines.mjs";
 
 export const name = "storm";
 export const about = "stop and start, restart and reload of every job at once, scale up and down, in rounds";
@@ -25,7 +24,7 @@ export async function run({ seconds, rng, short }) {
     await god.start();
     const notRunning = await god.allRunning(120_000);
     if (notRunning.length > 0) throw new Error(`not running at the start: ${notRunning.join(", ")}`);
-    const fdsBefore = await settledBaseline(god);
+    const fdsBefore = await god.baselineFds();
     const rssBefore = god.rss();
     let rssPeak = rssBefore;
     const outcomes = { ok: 0, error: 0 };
@@ -55,16 +54,14 @@ export async function run({ seconds, rng, short }) {
     const fdsAfter = await god.settleFds(fdsBefore, 60_000);
     const rssAfter = god.rss();
     await Promise.all(names.map((job) => god.call("stop", { job })));
-    const checked = sumLines(names.map((job) => checkLines(god.logs, job)));
+    const checked = checkJobs(god.logs, names);
     return {
       rssBefore,
       rssPeak,
       rssAfter,
       fdsBefore,
       fdsAfter,
-      commands: god.commands,
-      unanswered: god.unanswered,
-      crashes: god.crashes,
+      ...god.tally(),
       ...checked,
       notes: [
         `${rounds} round(s) over ${count} jobs; answers: ${outcomes.ok} outcomes, ${outcomes.error} errors`,
