@@ -5,10 +5,10 @@
 // turns. The floor under the reload rows of docs/benchmarks.md on a machine with few cores.
 //
 // Usage: node bench/reload-floor.mjs [--repeats N (3)] [--seconds S (6)]
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cleanupAll, track } from "./lib/cleanup.mjs";
+import { freePort } from "./lib/ports.mjs";
 import { signalGroup, spawnGroup, waitExit } from "./lib/proc.mjs";
 import { startWrk } from "./lib/wrk.mjs";
 
@@ -19,17 +19,6 @@ const REPEATS = Number(values.repeats);
 const SECONDS = Number(values.seconds);
 const SERVER = fileURLToPath(new URL("./lib/jobs/server.cjs", import.meta.url));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function startServer(port) {
   const child = spawnGroup([process.execPath, SERVER], { env: { ...process.env, BENCH_PORT: String(port) } });
