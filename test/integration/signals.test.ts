@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { IGNORED_SIGNALS } from "../../src/daemon/signals.js";
-import { alive, exitWithin } from "../fixtures/proc-tools.js";
+import { alive, exitWithin, shLoader } from "../fixtures/proc-tools.js";
 import { Sandbox } from "../helpers/god.js";
 
 const TIMEOUT_MS = 60_000;
@@ -13,13 +13,7 @@ const TIMEOUT_MS = 60_000;
 function setUp(sb: Sandbox): void {
   sb.write("tick.js", `setInterval(() => {}, 1000);`, { inDir: false });
   const jobs = [{ name: "tick", exec: [process.execPath, `${sb.root}/tick.js`], auto: true }];
-  const hello = {
-    jsonrpc: "2.0",
-    method: "hello",
-    params: { protocol: "godv1", loader: { name: "l" }, jobs },
-  };
-  sb.write("hello.json", `${JSON.stringify(hello)}\n`, { inDir: false, mode: 0o644 });
-  sb.write("jobs", `#!/bin/sh\ncat ${sb.root}/hello.json\nexec cat >/dev/null\n`);
+  sb.write("jobs", shLoader(jobs));
 }
 
 describe("signals", { timeout: TIMEOUT_MS }, () => {

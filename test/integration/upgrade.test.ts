@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, readlinkSync } from "node:fs";
 import { describe, it } from "node:test";
-import { alive, exitWithin } from "../fixtures/proc-tools.js";
+import { alive, exitWithin, shLoader } from "../fixtures/proc-tools.js";
 import { runCli, Sandbox } from "../helpers/god.js";
 
 const TIMEOUT_MS = 120_000;
@@ -13,13 +13,7 @@ const TIMEOUT_MS = 120_000;
 function setUp(sb: Sandbox): void {
   sb.write("tick.js", `setInterval(() => console.log("tick " + Date.now()), 50);`, { inDir: false });
   const jobs = [{ name: "tick", exec: [process.execPath, `${sb.root}/tick.js`], auto: true }];
-  const hello = {
-    jsonrpc: "2.0",
-    method: "hello",
-    params: { protocol: "godv1", loader: { name: "l" }, jobs },
-  };
-  sb.write("hello.json", `${JSON.stringify(hello)}\n`, { inDir: false, mode: 0o644 });
-  sb.write("jobs", `#!/bin/sh\ncat ${sb.root}/hello.json\nexec cat >/dev/null\n`);
+  sb.write("jobs", shLoader(jobs));
 }
 
 describe("god upgrade", { timeout: TIMEOUT_MS }, () => {
