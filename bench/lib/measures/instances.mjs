@@ -4,7 +4,7 @@
 // instance beside its RSS per extra job (1 job of 100 instances vs 100 jobs, `sleep` each).
 import { fileURLToPath } from "node:url";
 import { sleep, until } from "../clock.mjs";
-import { freePort } from "../ports.mjs";
+import { freePort, httpOk } from "../ports.mjs";
 import { rssKiB } from "../proc.mjs";
 import { median, push } from "../stats.mjs";
 import { startWrk } from "../wrk.mjs";
@@ -16,19 +16,6 @@ const THROUGHPUT = [
   { key: "god-2", id: "god", instances: 2 },
   { key: "pm2-cluster-2", id: "pm2", instances: 2, mode: "cluster" },
 ];
-
-async function httpUp(port) {
-  const { request } = await import("node:http");
-  return new Promise((resolve) => {
-    const req = request({ host: "127.0.0.1", port, path: "/", agent: false, timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on("error", () => resolve(false));
-    req.on("timeout", () => req.destroy());
-    req.end();
-  });
-}
 
 function serverJob(port, instances, mode) {
   return {
@@ -52,7 +39,7 @@ async function loaded(ctx, v, seconds, failures, act) {
   if (!started) throw new Error("did not start");
   let wrk = null;
   try {
-    await until(`${v.key} to answer on ${port}`, () => httpUp(port), { timeoutMs: 30_000 });
+    await until(`${v.key} to answer on ${port}`, () => httpOk(port), { timeoutMs: 30_000 });
     wrk = startWrk(`http://127.0.0.1:${port}/`, { threads: 2, connections: 16, maxSeconds: seconds + 60 });
     const t0 = performance.now();
     const actions = act ? await act(started.system) : [];

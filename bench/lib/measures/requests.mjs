@@ -1,13 +1,6 @@
-// Measure 6: failed requests during restarts and reloads under load. Each system runs one small HTTP server job
-// (jobs/server.cjs, which drains its connections on SIGTERM/SIGINT); wrk loads it on 127.0.0.1 while the bench
-// restarts or reloads the job `actions` times, one after another; then wrk is stopped. Failed requests are
-// non-2xx answers plus wrk's socket errors (connect, read, write, timeout); the longest gap is the longest time
-// in which no connection got a 2xx answer (wrk-gap.lua, 1 ms resolution). Variants take turns, in an order that
-// rotates each repeat.
-import { request } from "node:http";
 import { fileURLToPath } from "node:url";
 import { sleep, until } from "../clock.mjs";
-import { freePort } from "../ports.mjs";
+import { freePort, httpOk } from "../ports.mjs";
 import { max, median, push } from "../stats.mjs";
 import { startWrk } from "../wrk.mjs";
 import { rotate, startAll, stopAll } from "./systems.mjs";
@@ -38,18 +31,6 @@ const VARIANTS = [
   { key: "pm2-fork-restart", id: "pm2", action: "restart", mode: "fork", column: "pm2", rows: ["restart"] },
   { key: "no-restart", id: "shell", action: null, column: "shell", rows: ["reload", "ready", "restart"] },
 ];
-
-function httpOk(port) {
-  return new Promise((resolve) => {
-    const req = request({ host: "127.0.0.1", port, path: "/", agent: false, timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on("error", () => resolve(false));
-    req.on("timeout", () => req.destroy());
-    req.end();
-  });
-}
 
 export async function requests(ctx) {
   const variants = VARIANTS.filter((v) => ctx.systems.has(v.id));

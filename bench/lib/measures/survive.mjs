@@ -8,12 +8,11 @@
 // against the last number it says it wrote), failed requests, and for god the time from the new god's start to
 // every instance adopted. The systems take their turn one after another, each alone on the machine.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sleep, until } from "../clock.mjs";
 import { rotatedFiles } from "../log-files.mjs";
-import { freePort } from "../ports.mjs";
+import { freePort, httpOk } from "../ports.mjs";
 import { alive, startTime } from "../proc.mjs";
 import { max, median } from "../stats.mjs";
 import { startWrk } from "../wrk.mjs";
@@ -25,18 +24,6 @@ const IDS = ["god", "pm2", "supervisord"];
 const JOBS = ["flood", "web"];
 /** How long each system is left without its supervisor. */
 const AWAY_MS = 3000;
-
-function httpOk(port) {
-  return new Promise((resolve) => {
-    const req = request({ host: "127.0.0.1", port, path: "/", agent: false, timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on("error", () => resolve(false));
-    req.on("timeout", () => req.destroy());
-    req.end();
-  });
-}
 
 export async function survive(ctx) {
   const rounds = ctx.opts.survivals;
