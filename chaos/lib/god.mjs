@@ -166,17 +166,25 @@ export class ChaosGod {
     return loaders;
   }
 
-  /** Waits (bounded) until every job is running; the names of those that are not, or []. */
-  async allRunning(timeoutMs = 60_000) {
+  /**
+   * Waits (bounded) until every job is running, and every job named in `expect` is declared (a loader that
+   * starts slower, such as a Node one beside shell ones, has not declared its jobs when the others run); the
+   * names of those that are not, or [].
+   */
+  async allRunning(timeoutMs = 60_000, expect = []) {
     const deadline = Date.now() + timeoutMs;
     let jobs = [];
+    const missing = () => expect.filter((name) => !jobs.some((j) => j.name === name));
     while (Date.now() < deadline) {
       if (this.crashed) return ["god crashed"];
       jobs = await this.status();
-      if (jobs.length > 0 && jobs.every((j) => j.state === "running")) return [];
+      if (jobs.length > 0 && jobs.every((j) => j.state === "running") && missing().length === 0) return [];
       await sleep(200);
     }
-    return jobs.filter((j) => j.state !== "running").map((j) => `${j.name} (${j.state})`);
+    return [
+      ...jobs.filter((j) => j.state !== "running").map((j) => `${j.name} (${j.state})`),
+      ...missing().map((name) => `${name} (not declared)`),
+    ];
   }
 
   /** What every scenario reports of its commands; `extra` adds what the scenario sent and counted itself. */

@@ -29,7 +29,8 @@ export async function run({ seconds, rng, root, say, short }) {
   );
   try {
     await god.start();
-    const notRunning = await god.allRunning();
+    const declared = [...loaders.flatMap((l) => jobsOf(l, 0).map((j) => j.name)), "lib-0"];
+    const notRunning = await god.allRunning(60_000, declared);
     if (notRunning.length > 0) throw new Error(`kills: not running at the start: ${notRunning.join(", ")}`);
     const fdsBefore = await god.baselineFds();
     // Memory is compared under the same load, before and after: every job running and writing, god left alone
