@@ -274,6 +274,11 @@ class GodSystem {
     await this.ctl(["reload", name]);
   }
 
+  /** The reload `god reload` asks for, sent on the control socket: without the CLI process's own start. */
+  async reloadBySocket(name) {
+    await ask(this.home, "reload", { job: name, wait: true }, 30_000);
+  }
+
   async stop() {
     this.undo();
     if (this.daemon.exitCode === null && this.daemon.signalCode === null) {
