@@ -4,6 +4,7 @@
 import type { LogsService } from "../logs/logs-service.js";
 import type { ControlMethod, LoadersJson, UpgradeJson } from "../protocol/control.js";
 import { ErrorCode, GodError } from "../protocol/errors.js";
+import { renderStatus } from "../protocol/status-table.js";
 import type { Handler } from "./control-server.js";
 import type { Supervisor } from "./supervisor.js";
 
@@ -63,15 +64,22 @@ export function controlHandlers(deps: HandlerDeps): Record<ControlMethod, Handle
       supervisor.act(name, jobName(params), wait(params));
   return {
     // `instances` and `usage` (what `god top` asks for) are accepted: every answer has both; asking for usage
-    // keeps god reading it for a while (the first answer may have none yet).
+    // keeps god reading it for a while (the first answer may have none yet). `format: "text"` answers
+    // {text}: the `god status` table, with a line per instance when `instances` is true.
     status: (params) => {
       const p = record(params);
       for (const flag of ["instances", "usage"]) {
         if (p[flag] !== undefined && typeof p[flag] !== "boolean")
           throw new GodError(ErrorCode.InvalidParams, `params.${flag}: expected a boolean`);
       }
+      const format = p["format"];
+      if (format !== undefined && format !== "json" && format !== "text")
+        throw new GodError(ErrorCode.InvalidParams, 'params.format: expected "json" or "text"');
       if (p["usage"] === true) deps.wantUsage?.();
-      return supervisor.status(names(params));
+      const status = supervisor.status(names(params));
+      return format === "text"
+        ? { text: renderStatus(status, { instances: p["instances"] === true }) }
+        : status;
     },
     start: action("start"),
     stop: action("stop"),

@@ -139,7 +139,7 @@ function record(params: unknown): Record<string, unknown> {
   return params as Record<string, unknown>;
 }
 
-test("status: the table, with the jobs asked for sent as params", async () => {
+test("status: the table, with the jobs asked for sent as params (a god that answers its JSON: rendered here)", async () => {
   const daemon = await fakeDaemon(() => STATUS);
   try {
     const run = await god(["status", "--home", daemon.home]);
@@ -154,10 +154,27 @@ test("status: the table, with the jobs asked for sent as params", async () => {
         "",
       ].join("\n"),
     );
-    assert.deepEqual(daemon.requests, [{ method: "status", params: { jobs: [] } }]);
+    assert.deepEqual(daemon.requests, [
+      { method: "status", params: { jobs: [], format: "text", instances: false } },
+    ]);
 
-    await god(["status", "backend", "--home", daemon.home, "worker", "backend"]);
-    assert.deepEqual(daemon.requests[1], { method: "status", params: { jobs: ["backend", "worker"] } });
+    await god(["status", "backend", "--home", daemon.home, "worker", "backend", "-i"]);
+    assert.deepEqual(daemon.requests[1], {
+      method: "status",
+      params: { jobs: ["backend", "worker"], format: "text", instances: true },
+    });
+  } finally {
+    await daemon.stop();
+  }
+});
+
+test("status: a god that renders the table itself (format text): its text printed as it is", async () => {
+  const text = "JOB  STATE\nweb  running\n";
+  const daemon = await fakeDaemon(() => ({ text }));
+  try {
+    const run = await god(["status", "--home", daemon.home]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, text);
   } finally {
     await daemon.stop();
   }

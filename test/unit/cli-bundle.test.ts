@@ -33,13 +33,14 @@ const packageJson = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"))
   bin: Record<string, string>;
 };
 
-/** Besides src/cli itself, the only modules a command's file may hold: the protocol's framing and RPC peer, and
- * the plain parts of the JobSpec that `god add` checks with. */
+/** Besides src/cli itself, the only modules a command's file may hold: the protocol's framing and RPC peer, the
+ * status table (pure text from the daemon's JSON), and the plain parts of the JobSpec that `god add` checks with. */
 const PROTOCOL = new Set([
   "dist/src/protocol/errors.js",
   "dist/src/protocol/jsonrpc.js",
   "dist/src/protocol/ndjson.js",
   "dist/src/protocol/rpc-peer.js",
+  "dist/src/protocol/status-table.js",
   "dist/src/protocol/jobspec.js",
   "dist/src/protocol/job-limits.js",
   "dist/src/protocol/cron.js",

@@ -1,5 +1,5 @@
 // Keeps `god status` (and every client command) light: their static import graphs, read from the compiled files,
-// hold only Node builtins, the CLI's own files and the protocol's framing and RPC peer; never TypeBox, the daemon
+// hold only Node builtins, the CLI's own files, the protocol's framing and RPC peer and the status table; never TypeBox, the daemon
 // or the process layer. Only `god run`, `god validate` and `god import` reach those, through a dynamic import().
 // The bin is these files bundled by esbuild (dist/src/cli/bundle/: god.cjs from god.js, a file per command);
 // cli-bundle.test.ts checks that the bundle holds what these graphs allow and leaves the import()s out.
@@ -36,6 +36,7 @@ const ALLOWED = new Set([
   "protocol/jsonrpc.js",
   "protocol/ndjson.js",
   "protocol/rpc-peer.js",
+  "protocol/status-table.js",
 ]);
 
 function check(entry: string): void {
@@ -87,6 +88,7 @@ test("god status: exactly these modules", () => {
     "protocol/jsonrpc.js",
     "protocol/ndjson.js",
     "protocol/rpc-peer.js",
+    "protocol/status-table.js",
   ]);
 });
 

@@ -1,4 +1,4 @@
-// `god status [JOB...] [--json]`: the jobs as a table, or the daemon's StatusJson as is.
+// `god status [JOB...] [--json]`: the jobs as a table (rendered by the daemon), or the daemon's StatusJson as is.
 
 import { asStatus, connect } from "../client.js";
 import { runCommand } from "../command.js";
@@ -21,12 +21,17 @@ export function main(args: string[]): Promise<number> {
   return runCommand(definition, args, async ({ values, positionals, home }) => {
     const client = await connect(home);
     try {
-      const answer = await client.request("status", { jobs: [...new Set(positionals)] });
-      process.stdout.write(
-        values.json
-          ? JSON.stringify(answer) + "\n"
-          : renderStatus(asStatus(answer), { instances: values.instances }),
-      );
+      const jobs = [...new Set(positionals)];
+      if (values.json) {
+        process.stdout.write(JSON.stringify(await client.request("status", { jobs })) + "\n");
+        return 0;
+      }
+      // The daemon renders the table (its code is warm; this process would compile and run the renderer once).
+      // A god from before `format` answers its StatusJson, rendered here.
+      const instances = values.instances === true;
+      const answer = await client.request("status", { jobs, format: "text", instances });
+      const text = (answer as { text?: unknown } | null)?.text;
+      process.stdout.write(typeof text === "string" ? text : renderStatus(asStatus(answer), { instances }));
       return 0;
     } finally {
       client.close();
