@@ -98,6 +98,7 @@ interface Live {
 type Ended = { code: number | null; signal: string | null };
 
 const key = (index: number, run: number) => `${index}:${run}`;
+const checkName = (index: number, run: number) => `c:${index}:${run}`;
 
 export class JobRunner {
   config: JobConfig;
@@ -107,9 +108,12 @@ export class JobRunner {
   private policy: InstancePolicy;
   private readonly plan: LaunchPlan;
   private readonly lives = new Map<string, Live>();
-  private readonly checkTimers = new Map<string, NodeJS.Timeout>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly watchers = new Set<() => void>();
+  /**
+   * Pending timers by name: checks (`c:INDEX:RUN`) and the table's timers (`INDEX:TIMER:RUN`). Made on first use
+   * and let go of once empty, as are the watchers: most jobs have neither most of the time (issue 17).
+   */
+  private timers: Map<string, NodeJS.Timeout> | null = null;
+  private watchers: Set<() => void> | null = null;
 
   constructor(config: JobConfig, plan: LaunchPlan) {
     this.config = config;
@@ -342,13 +346,16 @@ export class JobRunner {
       };
       this.plan.changed(this, change);
     }
-    for (const watcher of [...this.watchers]) watcher();
+    if (this.watchers !== null) for (const watcher of [...this.watchers]) watcher();
   }
 
   /** Calls `fn` after every dispatch until the returned function is called. */
   watch(fn: () => void): () => void {
+    this.watchers ??= new Set();
     this.watchers.add(fn);
-    return () => this.watchers.delete(fn);
+    return () => {
+      if (this.watchers?.delete(fn) && this.watchers.size === 0) this.watchers = null;
+    };
   }
 
   /** Resolves when `done` returns a value for the current model, or after timeoutMs with null. */
@@ -385,9 +392,8 @@ export class JobRunner {
   }
 
   clearTimers(): void {
-    for (const timer of [...this.checkTimers.values(), ...this.timers.values()]) clearTimeout(timer);
-    this.checkTimers.clear();
-    this.timers.clear();
+    for (const timer of this.timers?.values() ?? []) clearTimeout(timer);
+    this.timers = null;
   }
 
   /**
@@ -485,13 +491,13 @@ export class JobRunner {
         this.armCheck(index, effect.run, effect.delayMs);
         return;
       case "cancelCheck":
-        this.clear(this.checkTimers, key(index, effect.run));
+        this.clearTimer(checkName(index, effect.run));
         return;
       case "timer": {
         const name = `${index}:${effect.timer}:${effect.run}`;
-        this.clear(this.timers, name);
+        this.clearTimer(name);
         const timer = setTimeout(() => {
-          this.timers.delete(name);
+          this.forgetTimer(name);
           this.dispatch({
             type: "instance",
             index,
@@ -503,11 +509,11 @@ export class JobRunner {
                   : { type: "watchdogTimeout", run: effect.run },
           });
         }, effect.delayMs);
-        this.timers.set(name, timer);
+        this.setTimer(name, timer);
         return;
       }
       case "cancelTimer":
-        this.clear(this.timers, `${index}:${effect.timer}:${effect.run}`);
+        this.clearTimer(`${index}:${effect.timer}:${effect.run}`);
         return;
       case "extendKill": {
         const live = this.lives.get(key(index, effect.run));
@@ -517,10 +523,19 @@ export class JobRunner {
     }
   }
 
-  private clear(timers: Map<string, NodeJS.Timeout>, name: string): void {
-    const timer = timers.get(name);
+  private setTimer(name: string, timer: NodeJS.Timeout): void {
+    this.timers ??= new Map();
+    this.timers.set(name, timer);
+  }
+
+  private clearTimer(name: string): void {
+    const timer = this.timers?.get(name);
     if (timer) clearTimeout(timer);
-    timers.delete(name);
+    this.forgetTimer(name);
+  }
+
+  private forgetTimer(name: string): void {
+    if (this.timers?.delete(name) && this.timers.size === 0) this.timers = null;
   }
 
   /** Prepares and spawns process `run` of instance `index`, attaches its output and reports the outcome. */
@@ -582,29 +597,21 @@ export class JobRunner {
       return failed(result.message);
     }
     const { child, pid } = result;
+    // "exit" comes once; on() spares the wrapper once() makes, which each instance would keep (issue 17).
     const ended = new Promise<Ended>((resolve) =>
-      child.once("exit", (code, signal) => resolve({ code, signal })),
+      child.on("exit", (code, signal) => resolve({ code, signal })),
     );
     const files = identitiesOf(programFiles(config.exec, config.env, config.cwd));
     const spec = { exec: config.exec, env: config.env, cwd: config.cwd, listen: config.listen };
-    this.track(
-      index,
-      run,
-      pid,
-      processStartTime(pid),
-      Date.now(),
-      ended,
-      readiness,
-      files,
-      spec,
-      pipePaths(pipes),
-    );
+    // Only the paths outlive this call, in the instance and in the closure below (not the pipes themselves).
+    const paths = pipePaths(pipes);
+    this.track(index, run, pid, processStartTime(pid), Date.now(), ended, readiness, files, spec, paths);
     const streams = out
       ? { out: out.readable, err: merge ? null : (err?.readable ?? null) }
       : { out: child.stdout!, err: child.stderr };
     // Lines name the instance when the job runs several (`backend.2[pid]`). Kept FIFOs go once read to the end.
     const label = this.model.desired > 1 || index > 0 ? index : null;
-    void this.plan.log.attach(pid, streams, label).then(() => removeFiles(pipePaths(pipes)));
+    void this.plan.log.attach(pid, streams, label).then(() => removeFiles(paths));
     const problem = this.plan.recorder.saveNow();
     if (problem !== null) {
       // Never run what the next god could not find: the process goes at once.
@@ -655,11 +662,11 @@ export class JobRunner {
   }
 
   private armCheck(index: number, run: number, delayMs: number): void {
-    const name = key(index, run);
-    this.clear(this.checkTimers, name);
+    const name = checkName(index, run);
+    this.clearTimer(name);
     const timer = setTimeout(() => {
-      this.checkTimers.delete(name);
-      const live = this.lives.get(name);
+      this.forgetTimer(name);
+      const live = this.lives.get(key(index, run));
       if (!live) return;
       void this.runCheck(index, run, live.pid).then((verdict) => {
         const event =
@@ -669,7 +676,7 @@ export class JobRunner {
         this.dispatch({ type: "instance", index, event });
       });
     }, delayMs);
-    this.checkTimers.set(name, timer);
+    this.setTimer(name, timer);
   }
 
   /** One check: a probe god runs itself, or a question to the loader (no verdict while it is down). */
@@ -728,7 +735,11 @@ function removeFiles(paths: string[]): void {
 
 /** The FIFO files of an instance's output pipes (none for Node's own pipes). */
 function pipePaths(pipes: OutputPipe[] | null): string[] {
-  return (pipes ?? []).map((p) => p.path).filter((p): p is string => p !== null && p !== undefined);
+  // map() makes an array of the exact size, which the instance keeps; filter() one of 17 slots.
+  const paths = (pipes ?? []).map((p) => p.path);
+  return paths.every((p) => typeof p === "string")
+    ? (paths as string[])
+    : paths.filter((p): p is string => typeof p === "string");
 }
 
 /** What an instance says on its readiness channel that moves its table, as the event. */

@@ -7,6 +7,7 @@ import { dependencyErrors, stopOrder, waitingFor } from "../core/dependencies.js
 import type { Deps } from "../core/instance-events.js";
 import { liveProc } from "../core/instance-state.js";
 import type { Command } from "../core/job-model.js";
+import { compareNames } from "../core/name-order.js";
 import { commandOutcome, type Failure, type PendingCommand } from "../core/outcome.js";
 import { replaceReason } from "../core/redeploy.js";
 import type { GodLog } from "../logs/god-log.js";
@@ -468,7 +469,7 @@ export class Supervisor {
 
   status(names: string[]): StatusJson {
     const runners = names.length === 0 ? [...this.jobs.values()] : names.map((n) => this.runner(n));
-    return { jobs: runners.map((r) => r.toJson()).sort((a, b) => a.name.localeCompare(b.name)) };
+    return { jobs: runners.map((r) => r.toJson()).sort((a, b) => compareNames(a.name, b.name)) };
   }
 
   /** start, stop, restart, reload of `JOB` or `JOB:K`: act, and with `wait` answer once the outcome is known. */

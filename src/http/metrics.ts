@@ -4,6 +4,7 @@
 // sockets, log lines dropped on a full disk; per loader: state; and god's own process metrics under the names
 // client libraries use.
 
+import { compareNames } from "../core/name-order.js";
 import type { LoaderJson } from "../protocol/control.js";
 import { JOB_STATES, LOADER_STATES } from "../protocol/states.js";
 import type { JobView, UsageSource } from "./sources.js";
@@ -58,7 +59,7 @@ export interface MetricsInput {
 
 export function renderMetrics(input: MetricsInput): string {
   const jobs = [...input.jobs].map((view) => ({ view, json: view.toJson() }));
-  jobs.sort((a, b) => a.json.name.localeCompare(b.json.name));
+  jobs.sort((a, b) => compareNames(a.json.name, b.json.name));
   const groups = new Map(jobs.map(({ json, view }) => [json.name, view.instances().map((i) => i.pgid)]));
   const usage = input.usage.groups(new Set([...groups.values()].flat()));
   const sum = (name: string, key: "cpuSeconds" | "rssBytes" | "processes") =>

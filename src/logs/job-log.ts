@@ -63,20 +63,54 @@ export interface JobLogOptions {
  */
 const batch = new LineBatch();
 
-interface Pump {
+/**
+ * One stream being read. A class, so that what every pump needs (stopping and starting, the end) is shared
+ * methods rather than closures of its own: god keeps two pumps per instance for as long as it runs (issue 17).
+ */
+class Pump {
   readonly input: Readable;
+  /** The fast path's stream (the same as input), or null for another Readable. */
+  readonly fast: PipeReadable | null;
   readonly head: LineHead;
   readonly splitter: LineSplitter;
-  /** Stop and start reading: the fd itself for a PipeReadable, the stream's flow otherwise. */
-  readonly stop: () => void;
-  readonly start: () => void;
   /** Waiting for the file to drain. */
-  waiting: boolean;
+  waiting = false;
   /** Resting after a small read (see REST_MS). */
-  resting: boolean;
-  restTimer: NodeJS.Timeout | null;
-  done: boolean;
-  finish: () => void;
+  resting = false;
+  restTimer: NodeJS.Timeout | null = null;
+  done = false;
+  /** The listener of "data" (null on the fast path). */
+  onData: ((chunk: Buffer | string) => void) | null = null;
+  /** Called once, after the last line was handed to the file. */
+  readonly ended: () => void;
+  /** The listener of "end", "close" and "error": the pump's end. */
+  readonly finish: () => void;
+
+  constructor(
+    input: Readable,
+    head: LineHead,
+    splitter: LineSplitter,
+    ended: () => void,
+    finish: (pump: Pump) => void,
+  ) {
+    this.input = input;
+    this.fast = input instanceof PipeReadable ? input : null;
+    this.head = head;
+    this.splitter = splitter;
+    this.ended = ended;
+    this.finish = () => finish(this);
+  }
+
+  /** Stops reading: the fd itself for a PipeReadable, the stream's flow otherwise. */
+  stop(): void {
+    if (this.fast !== null) this.fast.hold();
+    else this.input.pause();
+  }
+
+  start(): void {
+    if (this.fast !== null) this.fast.release();
+    else this.input.resume();
+  }
 }
 
 export class JobLog {
@@ -166,9 +200,15 @@ export class JobLog {
     streams: { out: Readable; err: Readable | null },
     instance: number | null = null,
   ): Promise<void> {
-    const done = [this.pump(pid, "out", streams.out, instance)];
-    if (streams.err !== null) done.push(this.pump(pid, "err", streams.err, instance));
-    return Promise.all(done).then(() => undefined);
+    // One promise for both streams, not one each and their Promise.all: an instance keeps it as long as it runs.
+    return new Promise((resolve) => {
+      let open = streams.err !== null ? 2 : 1;
+      const ended = () => {
+        if (--open === 0) resolve();
+      };
+      this.pump(pid, "out", streams.out, instance, ended);
+      if (streams.err !== null) this.pump(pid, "err", streams.err, instance, ended);
+    });
   }
 
   /** The newest n lines, oldest first: from memory, topped up from the files when memory holds fewer. */
@@ -215,51 +255,59 @@ export class JobLog {
     await this.sink.close();
   }
 
-  private pump(pid: number, stream: LogStream, input: Readable, instance: number | null): Promise<void> {
-    return new Promise((resolve) => {
-      const fast = input instanceof PipeReadable ? input : null;
-      const onData = (chunk: Buffer | string): void => this.take(pump, chunk);
-      const pump: Pump = {
-        input,
-        head: new LineHead(pid, stream, instance),
-        splitter: new LineSplitter(this.logs.maxLineBytes),
-        stop: fast !== null ? () => fast.hold() : () => input.pause(),
-        start: fast !== null ? () => fast.release() : () => input.resume(),
-        waiting: false,
-        resting: false,
-        restTimer: null,
-        done: false,
-        finish: () => {
-          if (pump.done) return;
-          pump.done = true;
-          this.pumps.delete(pump);
-          if (pump.restTimer !== null) clearTimeout(pump.restTimer);
-          input.off("data", onData);
-          if (!this.closed) {
-            pump.splitter.maxLineBytes = this.logs.maxLineBytes;
-            batch.clear();
-            pump.splitter.end(batch);
-            this.emit(pump);
-          }
-          resolve();
-        },
-      };
-      this.pumps.add(pump);
-      if (fast !== null) fast.consume((chunk) => this.takeFast(pump, chunk));
-      else input.on("data", onData);
-      input.once("end", pump.finish);
-      input.once("close", pump.finish);
-      // Kept after the end: an error event with no listener would take god down.
-      input.on("error", pump.finish);
-      if (this.closed) {
-        // The job was removed while this instance was being spawned: nobody else would close its pipes.
-        pump.finish();
-        input.destroy();
-      } else if (input.readableEnded || input.destroyed) pump.finish();
-      // Also starts a stream made paused (a socket accepted with pauseOnConnect), which a listener does not.
-      else input.resume();
-    });
+  /** Reads `input` to its end; `ended` is called once, after its last line was handed to the file. */
+  private pump(
+    pid: number,
+    stream: LogStream,
+    input: Readable,
+    instance: number | null,
+    ended: () => void,
+  ): void {
+    const pump = new Pump(
+      input,
+      new LineHead(pid, stream, instance),
+      new LineSplitter(this.logs.maxLineBytes),
+      ended,
+      this.endPump,
+    );
+    this.pumps.add(pump);
+    if (pump.fast !== null) pump.fast.consume((chunk) => this.takeFast(pump, chunk));
+    else {
+      pump.onData = (chunk) => this.take(pump, chunk);
+      input.on("data", pump.onData);
+    }
+    // on(), not once(): the pump's end takes them off; once() would keep a wrapper each while the job runs.
+    input.on("end", pump.finish);
+    input.on("close", pump.finish);
+    // Kept after the end: an error event with no listener would take god down.
+    input.on("error", pump.finish);
+    if (this.closed) {
+      // The job was removed while this instance was being spawned: nobody else would close its pipes.
+      pump.finish();
+      input.destroy();
+    } else if (input.readableEnded || input.destroyed) pump.finish();
+    // Also starts a stream made paused (a socket accepted with pauseOnConnect), which a listener does not.
+    else input.resume();
   }
+
+  /** A pump's end (its finish): its last line to the file, its listeners off, and its `ended` called. */
+  private readonly endPump = (pump: Pump): void => {
+    if (pump.done) return;
+    pump.done = true;
+    this.pumps.delete(pump);
+    if (pump.restTimer !== null) clearTimeout(pump.restTimer);
+    const input = pump.input;
+    if (pump.onData !== null) input.off("data", pump.onData);
+    input.off("end", pump.finish);
+    input.off("close", pump.finish);
+    if (!this.closed) {
+      pump.splitter.maxLineBytes = this.logs.maxLineBytes;
+      batch.clear();
+      pump.splitter.end(batch);
+      this.emit(pump);
+    }
+    pump.ended();
+  };
 
   private take(pump: Pump, chunk: Buffer | string): void {
     if (this.closed || pump.done) return;
