@@ -113,12 +113,18 @@ async function ready(g) {
 }
 
 async function stop(g) {
+  // Each job runs in a process group of its own (jobs outlive god): a god killed before its shutdown is done
+  // would leave them running, so their groups are ended here too.
+  const status = await ctl(g.cli, g.home, ["status", "--json"]);
+  const pids = status === null ? [] : JSON.parse(status).jobs.flatMap((j) => j.instances.map((i) => i.pid));
   await ctl(g.cli, g.home, ["shutdown"]);
   for (let i = 0; i < 40 && g.god.exitCode === null && g.god.signalCode === null; i++) await sleep(100);
-  try {
-    process.kill(-g.god.pid, "SIGKILL");
-  } catch {
-    // gone already
+  for (const pid of [g.god.pid, ...pids.filter((p) => Number.isInteger(p))]) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // gone already
+    }
   }
   rmSync(g.root, { recursive: true, force: true });
 }
