@@ -63,7 +63,12 @@ export type UsageOf = (pgid: number) => { cpuPercent: number; rssBytes: number }
 export interface LaunchPlan {
   loader: LoaderLink;
   sockets: JobSockets;
-  pipes: { take(count: number): Promise<OutputPipe[]>; readonly keptDir?: string | undefined };
+  pipes: {
+    take(count: number): Promise<OutputPipe[]>;
+    /** The pipes at once when the pool holds them (PipePool), else null. */
+    takeNow?(count: number): OutputPipe[] | null;
+    readonly keptDir?: string | undefined;
+  };
   log: JobLog;
   recorder: InstanceRecorder;
   godLog: RunnerLog;
@@ -538,9 +543,16 @@ export class JobRunner {
     if (this.timers?.delete(name) && this.timers.size === 0) this.timers = null;
   }
 
-  /** Prepares and spawns process `run` of instance `index`, attaches its output and reports the outcome. */
+  /**
+   * Prepares and spawns process `run` of instance `index`, attaches its output and reports the outcome. When
+   * nothing needs waiting for (no loader question, the sockets held already or none, no readiness channel to
+   * open, pipes in the pool), the spawn happens in the same turn as the event that asked for it: a crashed job
+   * is forked again before god logs the exit (issue 17). Its outcome is always dispatched later, never from
+   * inside the dispatch that applies the spawn.
+   */
   private async launch(index: number, run: number): Promise<void> {
-    const failed = (message: string) => {
+    const failed = async (message: string) => {
+      await null;
       this.plan.godLog.write("error", `job ${this.label(index)} could not start: ${message}`, {
         job: this.name,
       });
@@ -554,21 +566,25 @@ export class JobRunner {
     // A stop that came while the loader was asked: nothing is spawned for a process nobody waits for.
     if (!this.awaits(index, run)) return failed("stopped before it was spawned");
     const config = prepared.config;
-    const held = await this.plan.sockets.hold(config.listen);
+    const held = this.plan.sockets.heldNow(config.listen) ?? (await this.plan.sockets.hold(config.listen));
     if ("error" in held) return failed(held.error);
     const unrecorded = this.plan.recorder.saveNow();
     if (unrecorded !== null) return failed(unrecorded);
-    const readiness = await openReadiness(
-      config,
-      index,
-      run,
-      this.plan.notifyDir,
-      (message) => this.readinessMessage(index, run, message),
-      this.plan.pipes.keptDir,
-    );
+    const readiness =
+      config.ready === null
+        ? NO_READINESS
+        : await openReadiness(
+            config,
+            index,
+            run,
+            this.plan.notifyDir,
+            (message) => this.readinessMessage(index, run, message),
+            this.plan.pipes.keptDir,
+          );
     if ("error" in readiness) return failed(readiness.error);
     const merge = config.logs.merge;
-    const pipes = await this.plan.pipes.take(merge ? 1 : 2).catch(() => null);
+    const count = merge ? 1 : 2;
+    const pipes = this.plan.pipes.takeNow?.(count) ?? (await this.plan.pipes.take(count).catch(() => null));
     const [out, err] = pipes ?? [];
     const env: Record<string, string> = {
       GOD_INSTANCE: String(index),

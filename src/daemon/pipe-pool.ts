@@ -41,6 +41,14 @@ export class PipePool {
   }
 
   /** `count` pipes, from the ready ones when there are enough. */
+  /** `count` pipes from the pool at once, or null when it holds fewer (then take() makes or waits for them). */
+  takeNow(count: number): OutputPipe[] | null {
+    if (this.closed || this.ready.length < count) return null;
+    const out = this.ready.splice(0, count);
+    this.refillSoon();
+    return out;
+  }
+
   async take(count: number): Promise<OutputPipe[]> {
     for (let fills = 0; fills < MAX_FILLS_PER_TAKE && this.ready.length < count && !this.closed; fills++) {
       this.waiting += count;

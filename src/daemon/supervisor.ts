@@ -41,7 +41,12 @@ export interface SupervisorOptions {
   jobLog: (job: string, config: JobConfig) => JobLog;
   dropJobLog: (job: string) => void;
   recorder: InstanceRecorder;
-  pipes: { take(count: number): Promise<OutputPipe[]>; readonly keptDir?: string | undefined };
+  pipes: {
+    take(count: number): Promise<OutputPipe[]>;
+    /** The pipes at once when the pool holds them (PipePool), else null. */
+    takeNow?(count: number): OutputPipe[] | null;
+    readonly keptDir?: string | undefined;
+  };
   /** `@newLoaders` from a legacy check: rescan and reload every loader. */
   reloadLoaders: () => void;
   /** Usage of a process group from the daemon's sampler (SPEC 15). */

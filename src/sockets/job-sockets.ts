@@ -16,6 +16,8 @@ export class JobSockets {
   private readonly log: SocketsLog;
   private held: { key: string; sockets: HeldSocket[] } | null = null;
   private queue: Promise<unknown> = Promise.resolve();
+  /** hold() and recover() calls not yet done: while any is, heldNow() answers null. */
+  private pending = 0;
   /**
    * Set when an adopted instance listens on the job's addresses and god could not take its sockets back: a new
    * process cannot bind them while it lives, so a reload must stop it first (SPEC 13).
@@ -30,8 +32,32 @@ export class JobSockets {
   /** The sockets for `listen` (name -> address), binding what is new and closing what is no longer named. */
   hold(listen: Record<string, string>): Promise<HeldSocket[] | { error: string }> {
     const next = this.queue.then(() => this.holdNow(listen));
-    this.queue = next.catch(() => undefined);
+    this.track(next);
     return next;
+  }
+
+  /**
+   * What hold(listen) would give when it would bind and close nothing and nothing else is queued (a job with no
+   * sockets, or one whose sockets are held already), at once; otherwise null: ask hold(). A restart after a
+   * crash then spawns in the same turn as the exit (issue 17).
+   */
+  heldNow(listen: Record<string, string>): HeldSocket[] | null {
+    if (this.pending > 0) return null;
+    const entries = Object.entries(listen);
+    if (this.held === null) return entries.length === 0 ? [] : null;
+    return this.held.key === JSON.stringify(entries) ? this.held.sockets : null;
+  }
+
+  private track(next: Promise<unknown>): void {
+    this.pending++;
+    this.queue = next.then(
+      () => {
+        this.pending--;
+      },
+      () => {
+        this.pending--;
+      },
+    );
   }
 
   /**
@@ -67,7 +93,7 @@ export class JobSockets {
       });
       return null;
     });
-    this.queue = next.catch(() => undefined);
+    this.track(next);
     return next;
   }
 
