@@ -40,7 +40,6 @@ export class PipePool {
     return this.keep ? this.dir : undefined;
   }
 
-  /** `count` pipes, from the ready ones when there are enough. */
   /** `count` pipes from the pool at once, or null when it holds fewer (then take() makes or waits for them). */
   takeNow(count: number): OutputPipe[] | null {
     if (this.closed || this.ready.length < count) return null;
@@ -49,6 +48,7 @@ export class PipePool {
     return out;
   }
 
+  /** `count` pipes, from the ready ones when there are enough. */
   async take(count: number): Promise<OutputPipe[]> {
     for (let fills = 0; fills < MAX_FILLS_PER_TAKE && this.ready.length < count && !this.closed; fills++) {
       this.waiting += count;
