@@ -21,6 +21,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { godAdapter } from "./adapters/god.mjs";
 import { cleanupAll, onCleanup, track } from "./lib/cleanup.mjs";
+import { sleep, until } from "./lib/clock.mjs";
+import { serverJob } from "./lib/measures/requests.mjs";
 import { freePort, httpOk } from "./lib/ports.mjs";
 import { signalGroup, spawnGroup, waitExit } from "./lib/proc.mjs";
 import { startWrk } from "./lib/wrk.mjs";
@@ -40,20 +42,11 @@ const SERVER = fileURLToPath(new URL("./lib/jobs/server.cjs", import.meta.url));
 const HANDOVER = fileURLToPath(new URL("./lib/handover.py", import.meta.url));
 const GOD_CLI = resolve(fileURLToPath(new URL("..", import.meta.url)), "dist/src/cli/bundle/god.cjs");
 const RELOADS = 10;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function startServer(port) {
   const child = spawnGroup([process.execPath, SERVER], { env: { ...process.env, BENCH_PORT: String(port) } });
   track(child.pid);
   return child;
-}
-
-async function untilAnswers(port) {
-  for (let i = 0; i < 200; i++) {
-    if (await httpOk(port)) return;
-    await sleep(50);
-  }
-  throw new Error(`nothing answered on port ${port} within 10 s`);
 }
 
 /** The handover holder: `reload()` resolves once the new copy said ready and the old one got SIGTERM. */
@@ -83,14 +76,7 @@ async function startHandover(port) {
 
 async function startGod(port, viaCli) {
   const dir = mkdtempSync(join(tmpdir(), "god-reload-floor-"));
-  const job = {
-    name: "web",
-    argv: [process.execPath, SERVER],
-    env: { BENCH_PORT: String(port) },
-    restart: true,
-    server: { port, script: SERVER, mode: "fork", ready: true },
-  };
-  const system = await godAdapter(GOD_CLI).start([job], dir);
+  const system = await godAdapter(GOD_CLI).start([serverJob(port, { ready: true })], dir);
   return {
     reload: () => (viaCli ? system.reload("web") : system.reloadBySocket("web")),
     async stop() {
@@ -117,7 +103,10 @@ async function run(kind) {
   }
   const undo = onCleanup(() => target.stop());
   try {
-    await untilAnswers(port);
+    await until(`the server to answer on port ${port}`, () => httpOk(port), {
+      timeoutMs: 10_000,
+      everyMs: 50,
+    });
     const wrk = startWrk(`http://127.0.0.1:${port}/`, { maxSeconds: SECONDS + 30 });
     await sleep(1000);
     for (let i = 0; i < RELOADS && kind !== "alone"; i++) {

@@ -51,15 +51,20 @@ export async function requests(ctx) {
   return rows(ctx, samples, failures);
 }
 
-async function loadOnce(ctx, v, repeat, failures) {
-  const port = await freePort();
-  const job = {
+/** The job "web": the bench's server on `port`, for any system (mode: PM2's fork or cluster; ready: ready {fd}). */
+export function serverJob(port, { mode = "fork", ready = false } = {}) {
+  return {
     name: "web",
     argv: [process.execPath, SERVER],
     env: { BENCH_PORT: String(port) },
     restart: true,
-    server: { port, script: SERVER, mode: v.mode ?? "fork", ready: v.ready === true },
+    server: { port, script: SERVER, mode, ready },
   };
+}
+
+async function loadOnce(ctx, v, repeat, failures) {
+  const port = await freePort();
+  const job = serverJob(port, { mode: v.mode ?? "fork", ready: v.ready === true });
   const [started] = await startAll(ctx, [{ ...v, jobs: [job] }], `requests-${repeat}`, failures);
   if (!started) throw new Error("did not start");
   let wrk = null;
