@@ -20,6 +20,7 @@ import { listenControl, socketAnswers } from "./control-server.js";
 import { keepYoungGenerationSmall } from "./heap.js";
 import { ensureHome, homePaths, releaseLock, takeLock } from "./home.js";
 import { loaderIdentity, scanDir, watchDir } from "./loader-dir.js";
+import { noteWork, onOptimizerEnabled, optimizerDeferred } from "./optimizer.js";
 import { PipePool } from "./pipe-pool.js";
 import { type Rules, startRules } from "./rules.js";
 import { installSignals } from "./signals.js";
@@ -134,7 +135,10 @@ export async function runDaemon(options: RunOptions): Promise<number> {
           dropped: lines,
         },
       ),
+    // TurboFan waits for load (optimizer.ts): the jobs' output is what repeats.
+    ...(optimizerDeferred() ? { onRead: noteWork } : {}),
   });
+  onOptimizerEnabled((why) => log.info(why, {}));
   // Output FIFOs live in GOD_HOME/pipes while their instance runs, so the next god can read on (SPEC 13); the
   // ones no survivor uses (their god died and so did their instance) are removed.
   const pipesDir = join(paths.home, "pipes");

@@ -42,6 +42,8 @@ export interface LogsServiceOptions {
   onResumed?: (job: string, lines: number) => void;
   /** The clock for the lines' times (tests pass their own). */
   now?: () => number;
+  /** Told the size of every chunk read from any job. */
+  onRead?: (bytes: number) => void;
 }
 
 interface Follower {
@@ -90,6 +92,7 @@ export class LogsService {
       onDropped: (lines: number) => this.dropped.add(job, lines),
       onResumed: () => this.dropped.resumed(job),
       ...(this.options.now !== undefined ? { now: this.options.now } : {}),
+      ...(this.options.onRead !== undefined ? { onRead: this.options.onRead } : {}),
     });
     this.logs.set(job, log);
     if (this.isFollowed(job)) log.setListener(this.dispatch);
