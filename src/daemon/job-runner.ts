@@ -30,6 +30,7 @@ import {
   type ReadinessMessage,
   reopenReadiness,
 } from "./instance-readiness.js";
+import { noteCheck } from "./optimizer.js";
 import type { AdoptRecord, InstanceRecord } from "./state-file.js";
 
 /** The loader a job belongs to, as the runner sees it (a LoaderSlot). */
@@ -700,6 +701,7 @@ export class JobRunner {
     const check = this.config.check;
     if (!check) return { type: "skip", nextMs: null };
     const startedMs = performance.now();
+    noteCheck();
     let verdict: CheckVerdict;
     if (check.probe !== null) {
       const result = await runProbe(check.probe, check.timeoutMs);

@@ -20,7 +20,7 @@ import { listenControl, socketAnswers } from "./control-server.js";
 import { keepYoungGenerationSmall } from "./heap.js";
 import { ensureHome, homePaths, releaseLock, takeLock } from "./home.js";
 import { loaderIdentity, scanDir, watchDir } from "./loader-dir.js";
-import { noteWork, onOptimizerEnabled, optimizerDeferred } from "./optimizer.js";
+import { noteOutput, onOptimizerEnabled, optimizerDeferred } from "./optimizer.js";
 import { PipePool } from "./pipe-pool.js";
 import { type Rules, startRules } from "./rules.js";
 import { installSignals } from "./signals.js";
@@ -135,8 +135,8 @@ export async function runDaemon(options: RunOptions): Promise<number> {
           dropped: lines,
         },
       ),
-    // TurboFan waits for load (optimizer.ts): the jobs' output is what repeats.
-    ...(optimizerDeferred() ? { onRead: noteWork } : {}),
+    // TurboFan waits for load (optimizer.ts): the jobs' output is one of what repeats.
+    ...(optimizerDeferred() ? { onRead: noteOutput } : {}),
   });
   onOptimizerEnabled((why) => log.info(why, {}));
   // Output FIFOs live in GOD_HOME/pipes while their instance runs, so the next god can read on (SPEC 13); the

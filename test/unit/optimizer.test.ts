@@ -1,7 +1,7 @@
 // god defers V8's optimizing compiler until its jobs' output is heavy (issue 17, src/daemon/optimizer.ts). Each
 // case runs a real Node process with --allow-natives-syntax, which asks V8 itself whether a hot function was
-// optimized by TurboFan: deferred, it is not; after BUSY_BYTES of output within the window, it is. A tiering flag
-// of the user's own leaves the optimizer alone.
+// optimized by TurboFan: deferred, it is not; after BUSY_BYTES of output (or its worth of checks) within the
+// window, it is. A tiering flag of the user's own leaves the optimizer alone.
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -51,7 +51,7 @@ test("deferred: no TurboFan, also for functions made hot later; output under the
   const out = child(`
     say(optimizer.deferOptimizer());
     say(heat());
-    optimizer.noteWork(optimizer.BUSY_BYTES - 1);
+    optimizer.noteOutput(optimizer.BUSY_BYTES - 1);
     say(optimizer.optimizerDeferred());
     say(heat());
   `);
@@ -64,10 +64,10 @@ test("BUSY_BYTES of output within the window turns TurboFan on, once, with the s
     optimizer.onOptimizerEnabled((why) => told.push(why));
     optimizer.deferOptimizer();
     say(heat());
-    for (let i = 0; i < 4; i++) optimizer.noteWork(optimizer.BUSY_BYTES / 4);
+    for (let i = 0; i < 4; i++) optimizer.noteOutput(optimizer.BUSY_BYTES / 4);
     say(optimizer.optimizerDeferred());
     say(heat());
-    optimizer.noteWork(optimizer.BUSY_BYTES);
+    optimizer.noteOutput(optimizer.BUSY_BYTES);
     say(told);
   `);
   assert.equal(out[0], false);
@@ -77,16 +77,29 @@ test("BUSY_BYTES of output within the window turns TurboFan on, once, with the s
   assert.equal(told.length, 1, "told once");
   assert.match(
     told[0]!,
-    /turned on V8's optimizing compiler: its jobs wrote more than 256 KiB within 1000 ms/,
+    /turned on V8's optimizing compiler: within 1000 ms its jobs wrote more than 256 KiB, or it ran more than 16 checks/,
   );
+});
+
+test("checks count too: BUSY_BYTES / CHECK_WEIGHT of them within the window turn it on, one fewer does not", () => {
+  const out = child(`
+    optimizer.deferOptimizer();
+    const needed = optimizer.BUSY_BYTES / optimizer.CHECK_WEIGHT;
+    for (let i = 0; i < needed - 1; i++) optimizer.noteCheck();
+    say(optimizer.optimizerDeferred());
+    optimizer.noteCheck();
+    say(optimizer.optimizerDeferred());
+    say(heat());
+  `);
+  assert.deepEqual(out, [true, false, true]);
 });
 
 test("output spread over more than a window does not add up", () => {
   const out = child(`
     optimizer.deferOptimizer();
-    optimizer.noteWork(optimizer.BUSY_BYTES - 1);
+    optimizer.noteOutput(optimizer.BUSY_BYTES - 1);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, optimizer.WINDOW_MS + 50);
-    optimizer.noteWork(optimizer.BUSY_BYTES - 1);
+    optimizer.noteOutput(optimizer.BUSY_BYTES - 1);
     say(optimizer.optimizerDeferred());
   `);
   assert.deepEqual(out, [true]);
