@@ -44,6 +44,8 @@ export interface LoaderLink {
 export interface InstanceRecorder {
   /** Writes every live instance now; the sentence saying why it could not, or null. */
   saveNow(): string | null;
+  /** Before a spawn: whether a write can be made now; the sentence saying why not, or null. */
+  canRecord(): string | null;
   /** Writes soon, batched (after exits). */
   saveSoon(): void;
 }
@@ -569,7 +571,7 @@ export class JobRunner {
     const config = prepared.config;
     const held = this.plan.sockets.heldNow(config.listen) ?? (await this.plan.sockets.hold(config.listen));
     if ("error" in held) return failed(held.error);
-    const unrecorded = this.plan.recorder.saveNow();
+    const unrecorded = this.plan.recorder.canRecord();
     if (unrecorded !== null) return failed(unrecorded);
     const readiness =
       config.ready === null

@@ -1,13 +1,21 @@
 // state.json: every live process as {job, pid, pgid, startTime} (SPEC 9) plus how to stop it and what a later
 // god needs to adopt it (SPEC 13: its index and run, when it started, whether it was ready, its output FIFOs,
-// its notify socket, the spec it was started with and its program's identity), written atomically before and
-// after each spawn and soon after each exit. A god that starts after its predecessor died reads it and adopts the
+// its notify socket, the spec it was started with and its program's identity), written atomically after each
+// spawn (its .tmp file written before, as the check that it can be) and soon after each exit. A god that starts after its predecessor died reads it and adopts the
 // survivors (or, with --no-adopt, stops them before it starts anything). A recorded pid now worn by another
 // process (another start time) is left alone; a group whose leader died while god was down is still found
 // through its remaining members. A file of a newer format, or one that cannot be read, is refused: guessing
 // could kill or duplicate what runs.
 
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants as fsConstants,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
 import { constants } from "node:os";
 import { liveProcesses, type ProcStat, readProcStat } from "../process/proc-stat.js";
 import { signalGroup, signalProcess } from "../process/signal-group.js";
@@ -58,10 +66,35 @@ const MAX_STOP_TIMEOUT_MS = 600_000;
 const POLL_MS = 50;
 
 export function writeState(path: string, instances: InstanceRecord[]): void {
-  const tmp = `${path}.tmp`;
+  writeStateTmp(path, instances);
+  renameSync(`${path}.tmp`, path);
+}
+
+/**
+ * The part of writeState() that can fail for want of space or rights: what state.json would hold now, written
+ * to its .tmp file, which the next writeState() overwrites and renames. A spawn checks with it that it can
+ * record what it starts (SPEC 9) at a tenth of a full write's cost: the rename over state.json is what costs on
+ * ext4 (it starts the writeback of the new file, auto_da_alloc), and it comes with the spawn's own record.
+ */
+export function probeState(path: string, instances: InstanceRecord[]): void {
+  writeStateTmp(path, instances);
+}
+
+/**
+ * PATH.tmp holds the text: written from its start and cut to its length (not truncated first, which on ext4
+ * would also start a writeback when the file is closed).
+ */
+function writeStateTmp(path: string, instances: InstanceRecord[]): void {
   const text = JSON.stringify({ format: STATE_FORMAT, god: process.pid, instances }, null, 1);
-  writeFileSync(tmp, `${text}\n`, { mode: 0o600 });
-  renameSync(tmp, path);
+  const bytes = Buffer.from(`${text}\n`);
+  const fd = openSync(`${path}.tmp`, fsConstants.O_WRONLY | fsConstants.O_CREAT, 0o600);
+  try {
+    let done = 0;
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, done);
+    ftruncateSync(fd, bytes.length);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

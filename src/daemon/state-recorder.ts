@@ -1,9 +1,10 @@
-// Keeps state.json (SPEC 9) equal to the instances alive: written before and after every spawn (an instance
-// god cannot record is not started, and one started but not recorded is killed at once), and soon after exits.
+// Keeps state.json (SPEC 9) equal to the instances alive: checked before every spawn and written after it (an
+// instance god cannot record is not started, and one started but not recorded is killed at once), and soon
+// after exits.
 // A failure is one sentence naming the path and the cause; what runs keeps running.
 
 import { dirname } from "node:path";
-import { type InstanceRecord, writeState } from "./state-file.js";
+import { type InstanceRecord, probeState, writeState } from "./state-file.js";
 
 /** How long saveSoon() may wait. */
 const SOON_MS = 20;
@@ -26,10 +27,23 @@ export class StateRecorder {
 
   saveNow(): string | null {
     // This write holds everything a queued saveSoon() would: that one is done (an exit followed by its restart
-    // writes the file once before the spawn, not twice).
+    // writes the file once, with the new pid, not once for the exit and once for the spawn).
     this.queued = false;
+    return this.attempt(() => writeState(this.path, this.records()));
+  }
+
+  /**
+   * Before a spawn: whether god can record what it starts (SPEC 9), by writing what it would record now to
+   * state.json's .tmp file (probeState), the part of a write that fails on a full disk or a home it may not
+   * write; the spawn's own saveNow() right after the fork renames it over state.json with the new pid.
+   */
+  canRecord(): string | null {
+    return this.attempt(() => probeState(this.path, this.records()));
+  }
+
+  private attempt(write: () => void): string | null {
     try {
-      writeState(this.path, this.records());
+      write();
       return null;
     } catch (error) {
       const cause = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
