@@ -11,6 +11,7 @@ import { LogsService } from "../logs/logs-service.js";
 import { ExitWatch } from "../process/exit-watch.js";
 import { selfUsage } from "../process/group-usage.js";
 import { readProcStat } from "../process/proc-stat.js";
+import { settleEnvironment } from "../process/spawn-instance.js";
 import type { UpgradeJson } from "../protocol/control.js";
 import { ErrorCode, GodError, UPGRADE_EXIT_CODE } from "../protocol/errors.js";
 import type { JobConfig } from "../protocol/jobspec.js";
@@ -264,6 +265,8 @@ export async function runDaemon(options: RunOptions): Promise<number> {
   // god's own, so the path above is tested on a real god. Read once and removed: jobs do not inherit it.
   const fault = process.env["GOD_TEST_FAULT"];
   delete process.env["GOD_TEST_FAULT"];
+  // god's own variables are gone: what is left is every job's environment, copied once.
+  settleEnvironment();
   if (fault === "uncaught" || fault === "rejection") {
     process.on("SIGUSR2", () => {
       const error = new Error(`GOD_TEST_FAULT=${fault}: a deliberate fault for tests`);

@@ -5,7 +5,7 @@
 
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { findExecutable, jobEnvironment } from "./spawn-instance.js";
+import { findExecutable, godEnvironment } from "./spawn-instance.js";
 
 export function programFiles(
   exec: readonly string[],
@@ -15,7 +15,8 @@ export function programFiles(
   const dir = cwd === null ? process.cwd() : resolve(cwd);
   const [file, ...args] = exec;
   const files: string[] = [];
-  const path = jobEnvironment(process.env, env)["PATH"] ?? "";
+  // The job's PATH: its own (null: unset), else god's.
+  const path = (Object.hasOwn(env, "PATH") ? env["PATH"] : godEnvironment()["PATH"]) ?? "";
   const program = file === undefined ? null : findExecutable(file, path, dir);
   if (program !== null) files.push(program);
   for (const arg of args) {
@@ -23,9 +24,10 @@ export function programFiles(
     const candidate = resolve(dir, arg);
     if (files.includes(candidate)) continue;
     try {
-      if (statSync(candidate).isFile()) files.push(candidate);
+      // Not a file: an ordinary argument (a missing one answers undefined, not an exception with its stack).
+      if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) files.push(candidate);
     } catch {
-      // not a file: an ordinary argument
+      // a path through a file (ENOTDIR) or one god may not see: an ordinary argument too
     }
   }
   return files;
