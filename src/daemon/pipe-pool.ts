@@ -1,9 +1,9 @@
 // Output pipes ready before they are needed. Each instance gets real pipes for its stdout and stderr (see
 // logs/output-pipe.ts: they hold 64 KiB whatever the write sizes, so god reads in large chunks), but making
 // them costs a `mkfifo` process (a fork of god, milliseconds); a crashed job must not wait for that, so a few
-// are kept ready and the pool is refilled in the background, after the spawn that took them (a fork before the
-// job's own would delay it). Instances started together (god's start, a loader's hello) wait for one refill
-// made for all of them, not a process each.
+// are kept ready and the pool is refilled in the background, a little after the spawn that took them (a fork
+// before the job's own, or while it starts, would delay it). Instances started together (god's start, a
+// loader's hello) wait for one refill made for all of them, not a process each.
 
 import { rmSync } from "node:fs";
 import { createPipes, type OutputPipe } from "../logs/output-pipe.js";
@@ -13,6 +13,9 @@ export const DEFAULT_SPARE_PIPES = 6;
 
 /** How many refills a take waits for (others may take what one made) before making its own pipes. */
 const MAX_FILLS_PER_TAKE = 3;
+
+/** How long after a take the pool is topped up. */
+export const REFILL_DELAY_MS = 25;
 
 /** The most FIFOs one mkfifo makes (its argv stays small). */
 const MAX_BATCH = 256;
@@ -69,14 +72,18 @@ export class PipePool {
     for (const pipe of this.ready.splice(0)) discard(pipe);
   }
 
-  /** Tops the pool up once the caller's spawn is done (setImmediate runs after its synchronous part). */
+  /**
+   * Tops the pool up REFILL_DELAY_MS after a take: by then the process the pipes went to has started. Made at
+   * once, the refill's mkfifo (a fork of god, 1.4 ms of god's time) ran while that process started, on a
+   * machine whose cores the two shared with whatever else runs (issue 17).
+   */
   private refillSoon(): void {
     if (this.refillQueued || this.closed || this.ready.length >= this.spare) return;
     this.refillQueued = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.refillQueued = false;
       if (this.ready.length < this.spare) void this.fill();
-    });
+    }, REFILL_DELAY_MS).unref();
   }
 
   /** One mkfifo for the waiting takes and the spares; a take that comes meanwhile waits for the same one. */
