@@ -1,11 +1,11 @@
 // state.json: every live process as {job, pid, pgid, startTime} (SPEC 9) plus how to stop it and what a later
 // god needs to adopt it (SPEC 13: its index and run, when it started, whether it was ready, its output FIFOs,
 // its notify socket, the spec it was started with and its program's identity), written atomically after each
-// spawn (its .tmp file written before, as the check that it can be) and soon after each exit. A god that starts after its predecessor died reads it and adopts the
-// survivors (or, with --no-adopt, stops them before it starts anything). A recorded pid now worn by another
-// process (another start time) is left alone; a group whose leader died while god was down is still found
-// through its remaining members. A file of a newer format, or one that cannot be read, is refused: guessing
-// could kill or duplicate what runs.
+// spawn (its .tmp file written before, as the check that it can be) and soon after each exit. A god that
+// starts after its predecessor died reads it and adopts the survivors (or, with --no-adopt, stops them before
+// it starts anything). A recorded pid now worn by another process (another start time) is left alone; a group
+// whose leader died while god was down is still found through its remaining members. A file of a newer
+// format, or one that cannot be read, is refused: guessing could kill or duplicate what runs.
 
 import {
   closeSync,
