@@ -63,15 +63,18 @@ export interface RunnerChange {
 /** CPU and memory of a process group, from the daemon's one reader of /proc (null: not sampled yet). */
 export type UsageOf = (pgid: number) => { cpuPercent: number; rssBytes: number } | null;
 
+/** Where instances' output pipes come from (a PipePool). */
+export interface PipeSource {
+  take(count: number): Promise<OutputPipe[]>;
+  /** The pipes at once when the pool holds them, else null. */
+  takeNow?(count: number): OutputPipe[] | null;
+  readonly keptDir?: string | undefined;
+}
+
 export interface LaunchPlan {
   loader: LoaderLink;
   sockets: JobSockets;
-  pipes: {
-    take(count: number): Promise<OutputPipe[]>;
-    /** The pipes at once when the pool holds them (PipePool), else null. */
-    takeNow?(count: number): OutputPipe[] | null;
-    readonly keptDir?: string | undefined;
-  };
+  pipes: PipeSource;
   log: JobLog;
   recorder: InstanceRecorder;
   godLog: RunnerLog;

@@ -79,7 +79,7 @@ function addWork(weight: number): void {
 }
 
 /** TurboFan on, for good (the memory it costs once is spent; turning it off again would save nothing). */
-export function enableOptimizer(why: string): void {
+function enableOptimizer(why: string): void {
   if (!deferred) return;
   deferred = false;
   setFlagsFromString("--turbofan");

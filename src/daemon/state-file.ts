@@ -66,7 +66,7 @@ const MAX_STOP_TIMEOUT_MS = 600_000;
 const POLL_MS = 50;
 
 export function writeState(path: string, instances: InstanceRecord[]): void {
-  writeStateTmp(path, instances);
+  probeState(path, instances);
   renameSync(`${path}.tmp`, path);
 }
 
@@ -74,17 +74,11 @@ export function writeState(path: string, instances: InstanceRecord[]): void {
  * The part of writeState() that can fail for want of space or rights: what state.json would hold now, written
  * to its .tmp file, which the next writeState() overwrites and renames. A spawn checks with it that it can
  * record what it starts (SPEC 9) at a tenth of a full write's cost: the rename over state.json is what costs on
- * ext4 (it starts the writeback of the new file, auto_da_alloc), and it comes with the spawn's own record.
+ * ext4 (it starts the writeback of the new file, auto_da_alloc), and it comes with the spawn's own record. The
+ * file is written from its start and cut to its length, not truncated first, which on ext4 would also start a
+ * writeback when it is closed.
  */
 export function probeState(path: string, instances: InstanceRecord[]): void {
-  writeStateTmp(path, instances);
-}
-
-/**
- * PATH.tmp holds the text: written from its start and cut to its length (not truncated first, which on ext4
- * would also start a writeback when the file is closed).
- */
-function writeStateTmp(path: string, instances: InstanceRecord[]): void {
   const text = JSON.stringify({ format: STATE_FORMAT, god: process.pid, instances }, null, 1);
   const bytes = Buffer.from(`${text}\n`);
   const fd = openSync(`${path}.tmp`, fsConstants.O_WRONLY | fsConstants.O_CREAT, 0o600);

@@ -12,7 +12,6 @@ import { commandOutcome, type Failure, type PendingCommand } from "../core/outco
 import { replaceReason } from "../core/redeploy.js";
 import type { GodLog } from "../logs/god-log.js";
 import type { JobLog } from "../logs/job-log.js";
-import type { OutputPipe } from "../logs/output-pipe.js";
 import type { ExitWatch } from "../process/exit-watch.js";
 import { LegacyDialect, type Words } from "../process/legacy-dialect.js";
 import type { AcceptedHello } from "../process/loader-connection.js";
@@ -30,7 +29,13 @@ import type { JobConfig } from "../protocol/jobspec.js";
 import { JobSockets } from "../sockets/job-sockets.js";
 import { notifyAvailable } from "../sockets/notify-socket.js";
 import type { Adoption } from "./adoption.js";
-import { type InstanceRecorder, JobRunner, type RunnerChange, type UsageOf } from "./job-runner.js";
+import {
+  type InstanceRecorder,
+  JobRunner,
+  type PipeSource,
+  type RunnerChange,
+  type UsageOf,
+} from "./job-runner.js";
 import { LoaderSlot } from "./loader-slot.js";
 import type { InstanceRecord } from "./state-file.js";
 
@@ -41,12 +46,7 @@ export interface SupervisorOptions {
   jobLog: (job: string, config: JobConfig) => JobLog;
   dropJobLog: (job: string) => void;
   recorder: InstanceRecorder;
-  pipes: {
-    take(count: number): Promise<OutputPipe[]>;
-    /** The pipes at once when the pool holds them (PipePool), else null. */
-    takeNow?(count: number): OutputPipe[] | null;
-    readonly keptDir?: string | undefined;
-  };
+  pipes: PipeSource;
   /** `@newLoaders` from a legacy check: rescan and reload every loader. */
   reloadLoaders: () => void;
   /** Usage of a process group from the daemon's sampler (SPEC 15). */
