@@ -246,6 +246,7 @@ export class JobRunner {
       knownFiles,
       spec,
       pipes,
+      null,
     );
     const event = {
       type: "adopt" as const,
@@ -292,7 +293,10 @@ export class JobRunner {
     void this.plan.log.attach(pid, { out, err: err ?? null }, label).then(() => removeFiles(paths));
   }
 
-  /** A live process, from its spawn or its adoption to its end (which becomes the table's exit event). */
+  /**
+   * A live process, from its spawn or its adoption to its end (which becomes the table's exit event).
+   * `afterExit` runs once the exit was dispatched (and a restart it asked for was forked).
+   */
   private track(
     index: number,
     run: number,
@@ -304,6 +308,7 @@ export class JobRunner {
     files: Map<string, string | null>,
     spec: AdoptRecord["spec"],
     pipes: string[],
+    afterExit: (() => void) | null,
   ): void {
     const exited = ended.then(({ code, signal }) => {
       // The group lives as long as its leader: whatever the instance left behind goes with it.
@@ -315,6 +320,7 @@ export class JobRunner {
       this.plan.recorder.saveSoon();
       this.plan.loader.dialect?.exited(this.name, code);
       this.dispatch({ type: "instance", index, event: { type: "exit", run, code, signal } });
+      afterExit?.();
     });
     this.lives.set(key(index, run), {
       index,
@@ -611,10 +617,12 @@ export class JobRunner {
       extraFds: fds,
       ...(out ? { outFds: [out.writeFd, (err ?? out).writeFd] as [number, number] } : {}),
     });
-    for (const pipe of pipes ?? []) pipe.closeWriteEnd();
     readiness.afterSpawn();
     if (!result.ok) {
-      for (const pipe of pipes ?? []) pipe.readable.destroy();
+      for (const pipe of pipes ?? []) {
+        pipe.closeWriteEnd();
+        pipe.readable.destroy();
+      }
       readiness.close();
       return failed(result.message);
     }
@@ -627,7 +635,25 @@ export class JobRunner {
     const spec = { exec: config.exec, env: config.env, cwd: config.cwd, listen: config.listen };
     // Only the paths outlive this call, in the instance and in the closure below (not the pipes themselves).
     const paths = pipePaths(pipes);
-    this.track(index, run, pid, processStartTime(pid), Date.now(), ended, readiness, files, spec, paths);
+    // god keeps its own copies of the write ends until the exit was handled, so the pipes end after it. A dying
+    // process closes its fds just before the kernel signals its exit; without god's copies the end of its output
+    // would wake god first, and the log's finish (the last line, the FIFO's removal: 0.4 ms) would come between
+    // the crash and the fork of its restart (issue 17). Nothing is lost: what the process wrote stays in the
+    // pipe and is read, and the pipe ends once every other writer (a child it left) has closed it too.
+    const closeWriteEnds = pipes === null ? null : () => closeAll(pipes);
+    this.track(
+      index,
+      run,
+      pid,
+      processStartTime(pid),
+      Date.now(),
+      ended,
+      readiness,
+      files,
+      spec,
+      paths,
+      closeWriteEnds,
+    );
     const streams = out
       ? { out: out.readable, err: merge ? null : (err?.readable ?? null) }
       : { out: child.stdout!, err: child.stderr };
@@ -750,6 +776,10 @@ class LateReadiness implements Readiness {
 
 function isReady(state: InstanceModel["state"] | undefined): boolean {
   return state?.type === "running" || state?.type === "degraded";
+}
+
+function closeAll(pipes: OutputPipe[]): void {
+  for (const pipe of pipes) pipe.closeWriteEnd();
 }
 
 function removeFiles(paths: string[]): void {

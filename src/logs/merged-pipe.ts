@@ -7,8 +7,8 @@ import { createPipe, type OutputPipe } from "./output-pipe.js";
 export type { OutputPipe } from "./output-pipe.js";
 
 /**
- * The daemon spawns with stdio ["ignore", writeFd, writeFd], calls closeWriteEnd() right after spawn, and
- * attaches { out: readable, err: null }.
+ * The daemon spawns with stdio ["ignore", writeFd, writeFd], attaches { out: readable, err: null }, and calls
+ * closeWriteEnd() once it has handled the instance's exit.
  */
 export function createMergedPipe(dir?: string): Promise<OutputPipe> {
   return createPipe(dir);

@@ -38,7 +38,11 @@ export interface OutputPipe {
   path?: string | null;
   /** god's end. Pass it to JobLog.attach. */
   readable: Readable;
-  /** Call right after spawn (and after a failed spawn): the readable ends once the child's copies close. */
+  /**
+   * Closes god's copy of the write end: the readable ends once the child's copies are closed too. The daemon
+   * calls it once it has handled the instance's exit (or after a failed spawn), so that the end comes after
+   * the exit.
+   */
   closeWriteEnd(): void;
 }
 

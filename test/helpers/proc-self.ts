@@ -1,15 +1,18 @@
-// god's own resources as /proc shows them, for the reliability tests: its open fds (split into the output
-// pipes of its pool, the read ends of instances' pipes, and the rest) and its resident memory. Read from
-// outside god, so the tests do not trust the code they test.
+// god's own resources as /proc shows them, for the reliability tests: its open fds (the FIFOs of output pipes,
+// those it holds one end of, and the rest) and its resident memory. Read from outside god, so the tests do not
+// trust the code they test.
 
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 export interface FdCounts {
   total: number;
-  /** FIFOs god holds at both ends: spare pipes of its pool, not yet given to an instance. */
-  poolFds: number;
-  /** FIFOs god holds only the read end of: an instance's stdout or stderr (or a leaked one). */
-  instanceReadEnds: number;
+  /**
+   * fds of output FIFOs: both ends of each spare pipe of its pool, and both ends of each running instance's
+   * pipe (god keeps its copy of the write end until it has handled the instance's exit).
+   */
+  fifoFds: number;
+  /** FIFOs god holds one end of: an exited instance's pipe not read to its end yet, or a leaked read end. */
+  halfOpenFifos: number;
   /** Everything else: sockets, files, loaders' pipes. */
   other: number;
 }
@@ -31,18 +34,13 @@ export function fdCounts(pid: number): FdCounts {
     if (target.includes("god-pipe-") || KEPT_FIFO.test(target))
       fifos.set(target, (fifos.get(target) ?? 0) + 1);
   }
-  let poolFds = 0;
-  let instanceReadEnds = 0;
+  let fifoFds = 0;
+  let halfOpenFifos = 0;
   for (const count of fifos.values()) {
-    if (count >= 2) poolFds += count;
-    else instanceReadEnds += count;
+    fifoFds += count;
+    if (count < 2) halfOpenFifos += 1;
   }
-  return {
-    total: targets.length,
-    poolFds,
-    instanceReadEnds,
-    other: targets.length - poolFds - instanceReadEnds,
-  };
+  return { total: targets.length, fifoFds, halfOpenFifos, other: targets.length - fifoFds };
 }
 
 /** Resident memory of a process, in bytes (VmRSS of /proc/PID/status). */

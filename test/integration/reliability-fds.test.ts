@@ -51,11 +51,12 @@ describe("fds when many loaders go and come back at once", { timeout: TIMEOUT_MS
       return pids;
     };
     let pids = await allRunning();
-    // Settled: every instance's two pipes open in god, and its pool of spare pipes full again (while it is
-    // refilled, a mkfifo child's pipes are open too).
+    // Settled: both ends of every instance's two pipes open in god (god keeps its copy of the write end while
+    // the instance runs), and its pool of spare pipes full again (while it is refilled, a mkfifo child's pipes
+    // are open too).
     const settledFds = () => {
       const now = fdCounts(godPid);
-      return now.instanceReadEnds === 2 * LOADERS && now.poolFds === 2 * DEFAULT_SPARE_PIPES;
+      return now.fifoFds === 2 * (2 * LOADERS + DEFAULT_SPARE_PIPES) && now.halfOpenFifos === 0;
     };
     await sb.until("god's fds settled", () => settledFds() || undefined);
     const baseline = fdCounts(godPid);
@@ -65,7 +66,7 @@ describe("fds when many loaders go and come back at once", { timeout: TIMEOUT_MS
       await sb
         .until(
           `round ${round}: every removed job's pipes closed`,
-          () => fdCounts(godPid).instanceReadEnds === 0 || undefined,
+          () => fdCounts(godPid).fifoFds === 2 * DEFAULT_SPARE_PIPES || undefined,
           30_000,
         )
         .catch((error: Error) => {
