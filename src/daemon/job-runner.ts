@@ -233,7 +233,8 @@ export class JobRunner {
               this.readinessMessage(index, run, message),
             ) ?? NO_READINESS)
           : NO_READINESS;
-    const ended = this.plan.exitWatch.watch(record.pid, record.startTime);
+    const onEnd = (handler: (ended: Ended) => void) =>
+      void this.plan.exitWatch.watch(record.pid, record.startTime).then(handler);
     const knownFiles = new Map(files);
     this.track(
       index,
@@ -241,7 +242,7 @@ export class JobRunner {
       record.pid,
       record.startTime,
       record.adopt.spawnedAtMs,
-      ended,
+      onEnd,
       readiness,
       knownFiles,
       spec,
@@ -294,8 +295,10 @@ export class JobRunner {
   }
 
   /**
-   * A live process, from its spawn or its adoption to its end (which becomes the table's exit event).
-   * `afterExit` runs once the exit was dispatched (and a restart it asked for was forked).
+   * A live process, from its spawn or its adoption to its end (which becomes the table's exit event). `onEnd`
+   * registers the handler of its end: called in the turn the end is known (for a child, in its "exit" event,
+   * with no promise between), since a restart the table asks for is forked in that call. `afterExit` runs once
+   * the exit was dispatched.
    */
   private track(
     index: number,
@@ -303,24 +306,31 @@ export class JobRunner {
     pid: number,
     startTime: number | null,
     spawnedAtMs: number,
-    ended: Promise<Ended>,
+    onEnd: (handler: (ended: Ended) => void) => void,
     readiness: Readiness,
     files: Map<string, string | null>,
     spec: AdoptRecord["spec"],
     pipes: string[],
     afterExit: (() => void) | null,
   ): void {
-    const exited = ended.then(({ code, signal }) => {
-      // The group lives as long as its leader: whatever the instance left behind goes with it.
-      signalGroup(pid, "SIGKILL");
+    let settle!: () => void;
+    const exited = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    onEnd(({ code, signal }) => {
       const live = this.lives.get(key(index, run));
       if (live?.killTimer) clearTimeout(live.killTimer);
-      readiness.close();
       this.lives.delete(key(index, run));
-      this.plan.recorder.saveSoon();
       this.plan.loader.dialect?.exited(this.name, code);
       this.dispatch({ type: "instance", index, event: { type: "exit", run, code, signal } });
+      // The group lives as long as its leader: whatever the instance left behind goes with it. Signalled after
+      // the dispatch: for an empty group (the usual case) Node raises ESRCH as an exception, 0.08 ms before the
+      // fork of a restart (issue 17). The leader's pid is not reused meanwhile (the kernel hands pids out in turn).
+      signalGroup(pid, "SIGKILL");
+      readiness.close();
+      this.plan.recorder.saveSoon();
       afterExit?.();
+      settle();
     });
     this.lives.set(key(index, run), {
       index,
@@ -628,9 +638,8 @@ export class JobRunner {
     }
     const { child, pid } = result;
     // "exit" comes once; on() spares the wrapper once() makes, which each instance would keep (issue 17).
-    const ended = new Promise<Ended>((resolve) =>
-      child.on("exit", (code, signal) => resolve({ code, signal })),
-    );
+    const onEnd = (handler: (ended: Ended) => void) =>
+      child.on("exit", (code, signal) => handler({ code, signal }));
     const files = identitiesOf(programFiles(config.exec, config.env, config.cwd));
     const spec = { exec: config.exec, env: config.env, cwd: config.cwd, listen: config.listen };
     // Only the paths outlive this call, in the instance and in the closure below (not the pipes themselves).
@@ -647,7 +656,7 @@ export class JobRunner {
       pid,
       processStartTime(pid),
       Date.now(),
-      ended,
+      onEnd,
       readiness,
       files,
       spec,
