@@ -18,7 +18,6 @@ import type { JobConfig } from "../protocol/jobspec.js";
 import { Adoption } from "./adoption.js";
 import { controlHandlers } from "./control-handlers.js";
 import { listenControl, socketAnswers } from "./control-server.js";
-import { keepYoungGenerationSmall } from "./heap.js";
 import { ensureHome, homePaths, releaseLock, takeLock } from "./home.js";
 import { loaderIdentity, scanDir, watchDir } from "./loader-dir.js";
 import { noteOutput, onOptimizerEnabled, optimizerDeferred } from "./optimizer.js";
@@ -48,7 +47,6 @@ export interface RunOptions {
 export const UNIT_VARIABLE = "GOD_UNIT";
 
 export async function runDaemon(options: RunOptions): Promise<number> {
-  keepYoungGenerationSmall();
   const paths = homePaths(resolve(options.home));
   // Read once and removed: jobs do not inherit it.
   const underSystemd = (process.env[UNIT_VARIABLE] ?? "") !== "";

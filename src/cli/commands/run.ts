@@ -70,9 +70,12 @@ export function main(args: string[]): Promise<number> {
     }
     const { READY_FD_VARIABLE } = await import("../../process/detach.js");
     const readyFd = takeReadyFd(READY_FD_VARIABLE);
-    // Before the daemon's modules load: resolving them is enough to wake V8's optimizing compiler.
+    // Before the daemon's modules load: resolving them is enough to wake V8's optimizing compiler, and to grow
+    // the young generation for good.
     const { deferOptimizer } = await import("../../daemon/optimizer.js");
     deferOptimizer();
+    const { keepYoungGenerationSmall } = await import("../../daemon/heap.js");
+    keepYoungGenerationSmall();
     const { runDaemon } = await import("../../daemon/run.js");
     return runDaemon({
       dirs,
