@@ -46,22 +46,13 @@ export interface SpawnOptions {
   outFds?: [number, number];
 }
 
-/** Spawns the instance; resolves once it is known whether the process started. */
+/**
+ * Spawns the instance; resolves once it is known whether the process started. The cwd is looked at only when
+ * the spawn fails (the child's chdir fails with the same ENOENT as a missing program): a stat before every
+ * spawn is time between a crash and the fork of its restart (issue 17).
+ */
 export function spawnInstance(config: JobConfig, options: SpawnOptions = {}): Promise<SpawnResult> {
   const cwd = config.cwd === null ? process.cwd() : resolve(config.cwd);
-  try {
-    if (!statSync(cwd).isDirectory()) {
-      return Promise.resolve({
-        ok: false,
-        message: `cwd "${cwd}" is not a directory; fix the cwd of job "${config.name}"`,
-      });
-    }
-  } catch {
-    return Promise.resolve({
-      ok: false,
-      message: `cwd "${cwd}" does not exist; fix the cwd of job "${config.name}"`,
-    });
-  }
   let [file, ...args] = config.exec as [string, ...string[]];
   const env = jobEnvironment(godEnvironment(), config.env);
   Object.assign(env, options.extraEnv ?? {});
@@ -73,7 +64,7 @@ export function spawnInstance(config: JobConfig, options: SpawnOptions = {}): Pr
     if (found === null) {
       return Promise.resolve({
         ok: false,
-        message: spawnMessage(config, Object.assign(new Error("ENOENT"), { code: "ENOENT" })),
+        message: spawnMessage(config, cwd, Object.assign(new Error("ENOENT"), { code: "ENOENT" })),
       });
     }
     args = ["-c", 'LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"', found, ...args];
@@ -85,12 +76,15 @@ export function spawnInstance(config: JobConfig, options: SpawnOptions = {}): Pr
   try {
     child = spawn(file, args, { cwd, env, stdio, detached: true, windowsHide: true });
   } catch (error) {
-    return Promise.resolve({ ok: false, message: spawnMessage(config, error as NodeJS.ErrnoException) });
+    return Promise.resolve({
+      ok: false,
+      message: spawnMessage(config, cwd, error as NodeJS.ErrnoException),
+    });
   }
   if (child.pid !== undefined) return Promise.resolve({ ok: true, child, pid: child.pid });
   return new Promise((done) => {
     child.once("error", (error: NodeJS.ErrnoException) =>
-      done({ ok: false, message: spawnMessage(config, error) }),
+      done({ ok: false, message: spawnMessage(config, cwd, error) }),
     );
   });
 }
@@ -113,7 +107,22 @@ export function findExecutable(file: string, path: string, cwd: string): string 
   return null;
 }
 
-function spawnMessage(config: JobConfig, error: NodeJS.ErrnoException): string {
+/** Why the cwd cannot be one, or null when it is a directory. */
+function cwdProblem(config: JobConfig, cwd: string): string | null {
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(cwd, { throwIfNoEntry: false });
+  } catch {
+    stat = undefined; // a part of the path is a file (ENOTDIR), or may not be searched
+  }
+  if (stat === undefined) return `cwd "${cwd}" does not exist; fix the cwd of job "${config.name}"`;
+  if (!stat.isDirectory()) return `cwd "${cwd}" is not a directory; fix the cwd of job "${config.name}"`;
+  return null;
+}
+
+function spawnMessage(config: JobConfig, cwd: string, error: NodeJS.ErrnoException): string {
+  const unusableCwd = cwdProblem(config, cwd);
+  if (unusableCwd !== null) return unusableCwd;
   const file = config.exec[0];
   switch (error.code) {
     case "ENOENT":
