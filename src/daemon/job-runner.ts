@@ -354,10 +354,15 @@ export class JobRunner {
     for (const { index, effect } of out.effects) this.apply(index, effect);
     if (out.changed.length > 0) {
       // state.json says which processes are ready (a later god adopts them as such): kept current, at once when
-      // one became ready (its ready FIFO is then gone, and a god killed now must not adopt it as starting).
-      const becameReady = out.changed.some(
-        (i) => isReady(this.model.instances[i]?.state) && !isReady(before.instances[i]?.state),
-      );
+      // one became ready by its own word (its ready fd's FIFO or notify message is then gone, and a god killed
+      // now must not adopt it as starting). Readiness by checks is seen again by the next god's checks (and
+      // with no check at all an adopted process is running at once), so that write waits as the others do:
+      // it comes right after a spawn, while the new process starts (issue 17).
+      const becameReady =
+        this.policy.ready !== "check" &&
+        out.changed.some(
+          (i) => isReady(this.model.instances[i]?.state) && !isReady(before.instances[i]?.state),
+        );
       if (becameReady) this.plan.recorder.saveNow();
       else this.plan.recorder.saveSoon();
       const change: RunnerChange = {
