@@ -259,6 +259,59 @@ const timer = setInterval(() => {
     assert.equal(running.restarts, 0);
   });
 
+  it("god killed as soon as its instances are ready: the one ready by its word and the one with no readiness are adopted running", async (t) => {
+    const sb = new Sandbox("god-adopt-ready-now-");
+    t.after(() => sb.cleanup());
+    // Says it is ready on fd 4 at once: its word is read and gone, so state.json must say so before god shows
+    // it running. The other has no readiness: it is recorded ready within 20 ms, and adopted running anyway.
+    sb.write(
+      "word.js",
+      `require("node:fs").writeSync(4, "ready\\n");
+setInterval(() => {}, 1000);`,
+      { inDir: false },
+    );
+    const jobs = [
+      { name: "word", exec: [process.execPath, `${sb.root}/word.js`], auto: true, ready: { fd: 4 } },
+      { name: "plain", exec: ["sleep", "1000"], auto: true },
+    ];
+    const hello = {
+      jsonrpc: "2.0",
+      method: "hello",
+      params: { protocol: "godv1", loader: { name: "l" }, jobs },
+    };
+    sb.write("hello.json", `${JSON.stringify(hello)}\n`, { inDir: false, mode: 0o644 });
+    sb.write("jobs", `#!/bin/sh\ncat ${sb.root}/hello.json\nexec cat >/dev/null\n`);
+    sb.startGod();
+    const word = await sb.untilState("word", "running");
+    sb.track(word.pid);
+    const plain = await sb.untilState("plain", "running");
+    sb.track(plain.pid);
+    const god = sb.god!;
+    god.kill("SIGKILL");
+    await exitWithin(god, 10_000, "god after SIGKILL");
+    const recorded = JSON.parse(readFileSync(`${sb.home}/state.json`, "utf8")) as {
+      instances: Array<{ job: string; pid: number; adopt: { ready: boolean } }>;
+    };
+    assert.equal(
+      recorded.instances.find((r) => r.job === "word")?.adopt.ready,
+      true,
+      "recorded ready at once",
+    );
+    sb.startGod();
+    for (const [name, before] of [
+      ["word", word],
+      ["plain", plain],
+    ] as const) {
+      const after = await sb.until(`${name} adopted`, async () => {
+        const j = await sb.job(name);
+        return j?.instances[0]?.adopted ? j : undefined;
+      });
+      assert.equal(after.state, "running", `${name} is adopted running, not starting`);
+      assert.equal(after.pid, before.pid);
+      assert.equal(after.restarts, 0);
+    }
+  });
+
   it("refuses a state file of a newer format, or a damaged one, and kills nothing", async (t) => {
     const sb = new Sandbox("god-adopt-refuse-");
     t.after(() => sb.cleanup());
