@@ -40,6 +40,9 @@ export function numberedJob(name, rate, extra = {}) {
   };
 }
 
+/** Both ends of each spare pipe of god's pool when it is full (DEFAULT_SPARE_PIPES, 6). */
+const FULL_POOL_FDS = 12;
+
 /** Every god started and not yet stopped, for stopAll(). */
 const live = new Set();
 
@@ -198,14 +201,24 @@ export class ChaosGod {
 
   /** god's fds once its pool of spare pipes is full again (bounded wait; the pool refills in the background). */
   async baselineFds() {
+    let fds = null;
     for (let i = 0; i < 100; i++) {
-      const fds = this.fds();
-      if (fds.pool >= 12 && fds.instance === (await this.expectedReadEnds())) return fds;
+      fds = this.split(this.fds(), await this.liveInstances());
+      if (fds && fds.pool === FULL_POOL_FDS && fds.halfOpen === 0) return fds;
       await sleep(100);
     }
-    return this.fds();
+    return fds;
   }
 
+  /**
+   * fdCounts() with the FIFO fds split: `instance`, both ends of two pipes (stdout, stderr) per live instance;
+   * `pool`, the rest (the spare pipes, both ends each).
+   */
+  split(fds, live) {
+    if (!fds) return fds;
+    const instance = 4 * live;
+    return { ...fds, instance, pool: fds.fifo - instance };
+  }
   /** god's RSS after quietMs under the load as it is: the median of the last samples (one a second). */
   async quietRss(quietMs) {
     const samples = [];
@@ -217,24 +230,24 @@ export class ChaosGod {
     return last[Math.floor(last.length / 2)] ?? this.rss();
   }
 
-  /** Instance read ends god should hold: two pipes (stdout, stderr) per live instance. */
-  async expectedReadEnds() {
+  /** How many instances have a live process. */
+  async liveInstances() {
     const jobs = await this.status();
-    return jobs.reduce((sum, j) => sum + (j.instances ?? []).filter((i) => i.pid !== null).length * 2, 0);
+    return jobs.reduce((sum, j) => sum + (j.instances ?? []).filter((i) => i.pid !== null).length, 0);
   }
 
   /**
-   * Waits (bounded) until god's fds match `baseline` again: the same "other" fds and two read ends per live
-   * instance. Returns the counts seen last.
+   * Waits (bounded) until god's fds match `baseline` again: the same "other" fds, both ends of two pipes per
+   * live instance, no FIFO open at one end only, and the pool as full as it was. Returns the counts seen last.
    */
   async settleFds(baseline, timeoutMs = 30_000) {
     const deadline = Date.now() + timeoutMs;
     let now = this.fds();
     while (Date.now() < deadline && !this.crashed) {
-      const expected = await this.expectedReadEnds();
-      now = this.fds();
+      now = this.split(this.fds(), await this.liveInstances());
       // A leak only adds: the baseline may have held an fd of the moment, so fewer is settled too.
-      if (now && now.other <= baseline.other && now.instance === expected) return { ...now, settled: true };
+      if (now && now.other <= baseline.other && now.halfOpen === 0 && now.pool === baseline.pool)
+        return { ...now, settled: true };
       await sleep(250);
     }
     return { ...now, settled: false };

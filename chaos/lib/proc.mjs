@@ -16,7 +16,12 @@ export function rssBytes(pid) {
 // A FIFO of god's kept in GOD_HOME/pipes while its instance runs (SPEC 13): PID-STAMP-SERIAL-N.
 const KEPT_FIFO = /\/pipes\/\d+-[0-9a-z]+-[0-9a-z]+-\d+( \(deleted\))?$/;
 
-/** Open fds of pid: total, pool (FIFOs open at both ends), instance read ends (FIFOs open once), other. */
+/**
+ * Open fds of pid: total, fifo (the fds of god's output FIFOs: both ends of each spare pipe of its pool and,
+ * while an instance runs, both ends of each of its pipes, since god keeps its copy of the write end until it has
+ * handled the exit), halfOpen (FIFOs open once: an exited instance's pipe not yet read to its end, or a leak),
+ * other.
+ */
 export function fdCounts(pid) {
   const targets = [];
   let names;
@@ -36,14 +41,14 @@ export function fdCounts(pid) {
   for (const target of targets)
     if (target.includes("god-pipe-") || KEPT_FIFO.test(target))
       fifos.set(target, (fifos.get(target) ?? 0) + 1);
-  let pool = 0;
-  let instance = 0;
+  let fifo = 0;
+  let halfOpen = 0;
   for (const count of fifos.values()) {
-    if (count >= 2) pool += count;
-    else instance += count;
+    fifo += count;
+    if (count < 2) halfOpen += 1;
   }
   const others = targets.filter((t) => !fifos.has(t));
-  return { total: targets.length, pool, instance, other: targets.length - pool - instance, others };
+  return { total: targets.length, fifo, halfOpen, other: targets.length - fifo, others };
 }
 
 /** What `after.others` holds that `before.others` does not, and the reverse, each target with its count. */
