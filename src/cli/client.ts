@@ -3,11 +3,11 @@
 // connection and an answer of the wrong shape become one sentence naming the daemon's home and where its log is.
 
 import { createConnection, type Socket } from "node:net";
-import { join } from "node:path";
 import type { CheckJson, JobJson, LoadersJson, StatusJson } from "../protocol/control.js";
 import { ErrorCode, GodError } from "../protocol/errors.js";
 import { LineDecoder } from "../protocol/ndjson.js";
 import { RpcPeer } from "../protocol/rpc-peer.js";
+import { socketPath } from "./home.js";
 
 /** Plain queries (status, loaders). */
 export const QUERY_TIMEOUT_MS = 10_000;
@@ -17,9 +17,7 @@ export const WAIT_TIMEOUT_MS = 10 * 60_000;
 /** The daemon's answers are trusted and can be large (status of 1000 jobs), so allow more than a loader's 1 MiB. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
-export function socketPath(home: string): string {
-  return join(home, "god.sock");
-}
+export { socketPath };
 
 export interface ControlClient {
   /** Resolves with the result, rejects with an RpcError (the daemon's code and message) or a GodError. */

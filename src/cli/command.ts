@@ -4,9 +4,10 @@
 // arg-tokens.ts tokenizes (as util.parseArgs does, without loading it); the checks here turn its findings into
 // sentences that name the flag and the fix.
 
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
 import { argTokens } from "./arg-tokens.js";
+import { resolveHome } from "./home.js";
+
+export { resolveHome };
 
 export type OptionSpec = { type: "string" | "boolean"; multiple?: true; short?: string };
 export type OptionSpecs = Record<string, OptionSpec>;
@@ -27,13 +28,6 @@ export interface Parsed<O extends OptionSpecs> {
   positionals: string[];
   /** The god's home, absolute: `--home DIR` > env GOD_HOME > ~/.god. */
   home: string;
-}
-
-export function resolveHome(flag: string | null, env: NodeJS.ProcessEnv = process.env): string {
-  if (flag !== null) return resolve(flag);
-  const fromEnv = env["GOD_HOME"];
-  if (fromEnv !== undefined && fromEnv !== "") return resolve(fromEnv);
-  return join(homedir(), ".god");
 }
 
 export interface CommandDefinition<O extends OptionSpecs> {
