@@ -8,6 +8,7 @@
 
 import { readFileSync } from "node:fs";
 import { COMMANDS, dispatch, usage } from "./dispatch.js";
+import { quickStatus, quickStatusHome } from "./quick-status.js";
 
 async function main(argv: string[]): Promise<number> {
   const what = dispatch(argv);
@@ -32,6 +33,9 @@ async function main(argv: string[]): Promise<number> {
       // `god status | head -1`: the reader went away, so there is no one left to tell. Not for the daemon,
       // whose stdout is its log and which must outlive a closed log pipe.
       if (what.name !== "run") process.stdout.on("error", exitOnEpipe);
+      // Plain `god status`: the daemon's table with one request, before the command's module loads.
+      const quickHome = what.name === "status" ? quickStatusHome(what.args) : null;
+      if (quickHome !== null && (await quickStatus(quickHome))) return 0;
       const module = await COMMANDS[what.name].load();
       return module.main(what.args);
     }

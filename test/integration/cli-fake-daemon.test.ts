@@ -142,6 +142,8 @@ function record(params: unknown): Record<string, unknown> {
 test("status: the table, with the jobs asked for sent as params (a god that answers its JSON: rendered here)", async () => {
   const daemon = await fakeDaemon(() => STATUS);
   try {
+    // Plain `god status` asks for the table first (quick-status.ts); a god that answers its JSON instead is asked
+    // again by the status command, which renders it.
     const run = await god(["status", "--home", daemon.home]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stderr, "");
@@ -154,12 +156,11 @@ test("status: the table, with the jobs asked for sent as params (a god that answ
         "",
       ].join("\n"),
     );
-    assert.deepEqual(daemon.requests, [
-      { method: "status", params: { jobs: [], format: "text", instances: false } },
-    ]);
+    const asked = { method: "status", params: { jobs: [], format: "text", instances: false } };
+    assert.deepEqual(daemon.requests, [asked, asked]);
 
     await god(["status", "backend", "--home", daemon.home, "worker", "backend", "-i"]);
-    assert.deepEqual(daemon.requests[1], {
+    assert.deepEqual(daemon.requests[2], {
       method: "status",
       params: { jobs: ["backend", "worker"], format: "text", instances: true },
     });
@@ -175,6 +176,10 @@ test("status: a god that renders the table itself (format text): its text printe
     const run = await god(["status", "--home", daemon.home]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, text);
+    assert.equal(daemon.requests.length, 1, "one request: the quick path's");
+    const withEquals = await god(["status", `--home=${daemon.home}`]);
+    assert.equal(withEquals.stdout, text);
+    assert.equal(daemon.requests.length, 2);
   } finally {
     await daemon.stop();
   }

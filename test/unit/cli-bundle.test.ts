@@ -53,10 +53,15 @@ test("the bin is the bundle's god.cjs: executable, with a shebang", () => {
   assert.equal(readFileSync(BIN, "utf8").split("\n", 1)[0], "#!/usr/bin/env node");
 });
 
-test("god.cjs holds god.js and dispatch.js, and requires each command's file, which exists", () => {
+test("god.cjs holds god.js, dispatch.js and plain `god status`'s quick path, and requires each command's file, which exists", () => {
   const bin = meta.outputs[`${OUT}/god.cjs`]!;
   assert.equal(bin.entryPoint, "dist/src/cli/god.js");
-  assert.deepEqual(Object.keys(bin.inputs).sort(), ["dist/src/cli/dispatch.js", "dist/src/cli/god.js"]);
+  assert.deepEqual(Object.keys(bin.inputs).sort(), [
+    "dist/src/cli/dispatch.js",
+    "dist/src/cli/god.js",
+    "dist/src/cli/home.js",
+    "dist/src/cli/quick-status.js",
+  ]);
   const required = bin.imports.filter((i) => !i.path.startsWith("node:"));
   assert.deepEqual(required.map((i) => i.path).sort(), COMMANDS.map((name) => `./${name}.cjs`).sort());
   for (const i of required) {
