@@ -647,7 +647,8 @@ export class JobRunner {
       child.on("exit", (code, signal) => handler({ code, signal }));
     const files = identitiesOf(programFiles(config.exec, config.env, config.cwd));
     const spec = { exec: config.exec, env: config.env, cwd: config.cwd, listen: config.listen };
-    // Only the paths outlive this call, in the instance and in the closure below (not the pipes themselves).
+    // The paths outlive this call in the instance and in the log's closure below; the pipes themselves only in
+    // closeWriteEnds, until the exit.
     const paths = pipePaths(pipes);
     // god keeps its own copies of the write ends until the exit was handled, so the pipes end after it. A dying
     // process closes its fds just before the kernel signals its exit; without god's copies the end of its output
