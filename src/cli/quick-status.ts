@@ -1,5 +1,5 @@
 // `god status` with nothing but --home: the command typed most, answered before the status command's module
-// is loaded. One request on a bare socket, the daemon's table written as it comes, as the smallest client of
+// is loaded. One request on a bare socket, the daemon's table written once it has come, as the smallest client of
 // the control socket would (issue 17: the command's module, its argument parsing and its JSON-RPC peer were
 // 3.4 ms of `god status` over that client; docs/benchmarks.md, "god status"). Anything but a table in the
 // answer (no daemon, an error, a god from before `format`, a hang-up, no answer within QUICK_TIMEOUT_MS) is
