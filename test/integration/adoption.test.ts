@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { alive, exitWithin, startTimeOf } from "../fixtures/proc-tools.js";
 import { runCli, Sandbox } from "../helpers/god.js";
+import { helloLoader } from "../helpers/hello-loader.js";
 import { freePort, load } from "../helpers/http-load.js";
 
 const TIMEOUT_MS = 180_000;
@@ -234,13 +235,7 @@ const timer = setInterval(() => {
         readyTimeoutMs: 60_000,
       },
     ];
-    const hello = {
-      jsonrpc: "2.0",
-      method: "hello",
-      params: { protocol: "godv1", loader: { name: "l" }, jobs },
-    };
-    sb.write("hello.json", `${JSON.stringify(hello)}\n`, { inDir: false, mode: 0o644 });
-    sb.write("jobs", `#!/bin/sh\ncat ${sb.root}/hello.json\nexec cat >/dev/null\n`);
+    helloLoader(sb, "jobs", jobs);
     sb.startGod();
     const starting = await sb.until("late spawned", async () => {
       const j = await sb.job("late");
@@ -274,13 +269,7 @@ setInterval(() => {}, 1000);`,
       { name: "word", exec: [process.execPath, `${sb.root}/word.js`], auto: true, ready: { fd: 4 } },
       { name: "plain", exec: ["sleep", "1000"], auto: true },
     ];
-    const hello = {
-      jsonrpc: "2.0",
-      method: "hello",
-      params: { protocol: "godv1", loader: { name: "l" }, jobs },
-    };
-    sb.write("hello.json", `${JSON.stringify(hello)}\n`, { inDir: false, mode: 0o644 });
-    sb.write("jobs", `#!/bin/sh\ncat ${sb.root}/hello.json\nexec cat >/dev/null\n`);
+    helloLoader(sb, "jobs", jobs);
     sb.startGod();
     const word = await sb.untilState("word", "running");
     sb.track(word.pid);
