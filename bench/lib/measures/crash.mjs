@@ -10,6 +10,7 @@ import { max, median, push } from "../stats.mjs";
 import { rotate, startAll, stopAll } from "./systems.mjs";
 
 const CRASH_JOB = fileURLToPath(new URL("../jobs/crash-job.sh", import.meta.url));
+const NODE_RESPAWN = fileURLToPath(new URL("../jobs/node-respawn.mjs", import.meta.url));
 
 function stamps(file) {
   let text;
@@ -50,13 +51,22 @@ async function killOnce(v, round) {
 export async function crash(ctx) {
   const ids = ["god", "pm2", "supervisord", "shell"].filter((id) => ctx.systems.has(id));
   const variants = ids.map((id) => ({ key: id, id, stampFile: "" }));
+  // The floor of a Node supervisor, taking its turns with the others: a bare respawn loop in Node, which the
+  // shell adapter runs as a plain process (no restart of its own).
+  if (ctx.systems.has("shell")) variants.push({ key: "node", id: "shell", stampFile: "" });
   const failures = [];
   const latencies = {};
   for (const v of variants) {
     v.stampFile = `${ctx.tmp}/crash-stamps-${v.key}`;
-    v.jobs = [{ name: "crash", argv: ["bash", CRASH_JOB, v.stampFile], restart: true, fastRestart: true }];
+    const argv = ["bash", CRASH_JOB, v.stampFile];
+    v.jobs =
+      v.key === "node"
+        ? [{ name: "crash", argv: [process.execPath, NODE_RESPAWN, ...argv] }]
+        : [{ name: "crash", argv, restart: true, fastRestart: true }];
   }
-  ctx.progress(`restart: ${ids.join(", ")} side by side, ${ctx.opts.kills} kills each`);
+  ctx.progress(
+    `restart: ${variants.map((v) => v.key).join(", ")} side by side, ${ctx.opts.kills} kills each`,
+  );
   const started = await startAll(ctx, variants, "crash", failures);
   try {
     for (const v of started) {
@@ -99,6 +109,13 @@ export async function crash(ctx) {
         unit: "ms",
         digits: 1,
         values: Object.fromEntries(["god", "pm2", "supervisord", "shell"].map((k) => [k, value(k, max)])),
+      },
+      {
+        id: "restart-node-floor",
+        label: `… shell column: a bare Node respawn loop (\`bench/lib/jobs/node-respawn.mjs\`), the floor of a Node supervisor, median of ${n}`,
+        unit: "ms",
+        digits: 1,
+        values: { god: null, pm2: null, supervisord: null, shell: value("node", median) },
       },
     ],
     notes: failures.map((f) => `${f.key}: ${f.reason}`),
