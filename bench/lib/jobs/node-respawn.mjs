@@ -4,13 +4,21 @@
 // No state file, no table, no logs. What god takes beyond it is what god does beyond that (issue 17).
 import { spawn } from "node:child_process";
 
+/** A program that cannot stay up must not spin for ever: the bench kills 20-60 times. */
+const MAX_STARTS = 10_000;
+
 const [file, ...args] = process.argv.slice(2);
 if (file === undefined) {
   process.stderr.write("usage: node node-respawn.mjs PROGRAM [ARG...]\n");
   process.exit(2);
 }
 
+let starts = 0;
 function start() {
+  if (++starts > MAX_STARTS) {
+    process.stderr.write(`node-respawn: ${file} was started ${MAX_STARTS} times; giving up\n`);
+    process.exit(1);
+  }
   const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
   child.stdout.resume();
   child.stderr.resume();
