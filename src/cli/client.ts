@@ -17,8 +17,6 @@ export const WAIT_TIMEOUT_MS = 10 * 60_000;
 /** The daemon's answers are trusted and can be large (status of 1000 jobs), so allow more than a loader's 1 MiB. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
-export { socketPath };
-
 export interface ControlClient {
   /** Resolves with the result, rejects with an RpcError (the daemon's code and message) or a GodError. */
   request(method: string, params: unknown, timeoutMs?: number): Promise<unknown>;

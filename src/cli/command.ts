@@ -7,8 +7,6 @@
 import { argTokens } from "./arg-tokens.js";
 import { resolveHome } from "./home.js";
 
-export { resolveHome };
-
 export type OptionSpec = { type: "string" | "boolean"; multiple?: true; short?: string };
 export type OptionSpecs = Record<string, OptionSpec>;
 

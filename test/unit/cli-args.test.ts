@@ -3,9 +3,9 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { socketPath } from "../../src/cli/client.js";
-import { parseCommandArgs, resolveHome, UsageError } from "../../src/cli/command.js";
+import { parseCommandArgs, UsageError } from "../../src/cli/command.js";
 import { dispatch } from "../../src/cli/dispatch.js";
+import { resolveHome, socketPath } from "../../src/cli/home.js";
 
 const STATUS = { json: { type: "boolean" } } as const;
 const RUN = { dir: { type: "string", multiple: true }, http: { type: "string" } } as const;

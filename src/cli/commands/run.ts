@@ -4,8 +4,9 @@
 import { closeSync, mkdirSync, readFileSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { connect, NoDaemonError, socketPath } from "../client.js";
+import { connect, NoDaemonError } from "../client.js";
 import { expectPositionals, runCommand, UsageError } from "../command.js";
+import { socketPath } from "../home.js";
 
 const definition = {
   name: "run",
