@@ -6,7 +6,9 @@ import { accessSync, constants, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { JobConfig } from "../protocol/jobspec.js";
 
-export type SpawnResult = { ok: true; child: ChildProcess; pid: number } | { ok: false; message: string };
+export type SpawnResult =
+  | { ok: true; child: ChildProcess; pid: number; program: string | null }
+  | { ok: false; message: string };
 
 /**
  * god's own environment, copied once by settleEnvironment(): reading process.env goes through Node's interceptor
@@ -44,6 +46,12 @@ export interface SpawnOptions {
   extraFds?: Array<number | null>;
   /** fds for stdout and stderr (the same one twice for logs.merge); without them, Node's own pipes. */
   outFds?: [number, number];
+  /**
+   * A warm start (warm-start.ts): the process is a /bin/sh that waits for a line on its stdin, then execs the
+   * argv with stdin on /dev/null. The program is looked up in PATH now too (a missing one fails now, as a
+   * direct spawn does), and `program` in the result is the path found.
+   */
+  warm?: boolean;
 }
 
 /**
@@ -57,21 +65,31 @@ export function spawnInstance(config: JobConfig, options: SpawnOptions = {}): Pr
   const env = jobEnvironment(godEnvironment(), config.env);
   Object.assign(env, options.extraEnv ?? {});
   const fds = options.extraFds ?? [];
-  if (env["LISTEN_FDS"] !== undefined) {
+  const listening = env["LISTEN_FDS"] !== undefined;
+  let program: string | null = null;
+  if (listening || options.warm) {
     // LISTEN_PID must be the instance's own pid, known only after fork: a fixed sh trampoline sets it and
-    // execs the argv, which is passed as arguments and never parsed by the shell.
-    const found = findExecutable(file, env["PATH"] ?? "", cwd);
-    if (found === null) {
+    // execs the argv (execScript); a warm start waits first (warmScript).
+    program = findExecutable(file, env["PATH"] ?? "", cwd);
+    if (program === null) {
       return Promise.resolve({
         ok: false,
         message: spawnMessage(config, cwd, Object.assign(new Error("ENOENT"), { code: "ENOENT" })),
       });
     }
-    args = ["-c", 'LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"', found, ...args];
+    const script = options.warm ? warmScript(listening, env["PWD"]) : execScript(true, env["PWD"]);
+    // The program as the job names it: the shell's exec looks it up in PATH as execvp would, and argv[0] is
+    // the job's own, as with a direct spawn.
+    args = ["-c", script, options.warm ? WARM_NAME : START_NAME, file, ...args];
     file = "/bin/sh";
   }
   const [out, err]: ["pipe" | number, "pipe" | number] = options.outFds ?? ["pipe", "pipe"];
-  const stdio: Array<"ignore" | "pipe" | number> = ["ignore", out, err, ...fds.map((fd) => fd ?? "ignore")];
+  const stdio: Array<"ignore" | "pipe" | number> = [
+    options.warm ? "pipe" : "ignore",
+    out,
+    err,
+    ...fds.map((fd) => fd ?? "ignore"),
+  ];
   let child: ChildProcess;
   try {
     child = spawn(file, args, { cwd, env, stdio, detached: true, windowsHide: true });
@@ -81,12 +99,43 @@ export function spawnInstance(config: JobConfig, options: SpawnOptions = {}): Pr
       message: spawnMessage(config, cwd, error as NodeJS.ErrnoException),
     });
   }
-  if (child.pid !== undefined) return Promise.resolve({ ok: true, child, pid: child.pid });
+  if (child.pid !== undefined) return Promise.resolve({ ok: true, child, pid: child.pid, program });
   return new Promise((done) => {
     child.once("error", (error: NodeJS.ErrnoException) =>
       done({ ok: false, message: spawnMessage(config, cwd, error) }),
     );
   });
+}
+
+/** $0 of a warm start's shell: what `ps` shows of it, before the program's argv. */
+export const WARM_NAME = "god-warm-start";
+/** $0 of the shell that sets LISTEN_PID and execs at once. */
+const START_NAME = "god-start";
+
+/**
+ * The end of a start through /bin/sh: LISTEN_PID set to the shell's pid (which the program keeps across the
+ * exec) when the instance gets sockets, then the program replaces the shell; its argv is passed as arguments
+ * and never parsed by the shell. dash sets PWD to its cwd when it starts: PWD is put back to what the job's
+ * environment says, or unset when it says nothing, so the program's environment is the one a direct spawn gives.
+ */
+export function execScript(listening: boolean, pwd: string | undefined): string {
+  const listenPid = listening ? "LISTEN_PID=$$; export LISTEN_PID; " : "";
+  const keepPwd = pwd === undefined ? "unset PWD; " : `PWD=${shellQuote(pwd)}; export PWD; `;
+  return `${listenPid}${keepPwd}exec "$@"`;
+}
+
+/**
+ * The script of a warm start's shell. It waits for one line on stdin; at end of file (god closed it, or died)
+ * it exits without running anything. Then stdin becomes /dev/null, as for any instance, and the start goes on
+ * as execScript's.
+ */
+export function warmScript(listening: boolean, pwd: string | undefined): string {
+  // The line is read into PWD, which execScript sets or unsets next: no variable of the job's is touched.
+  return `read -r PWD || exit 0; exec </dev/null; ${execScript(listening, pwd)}`;
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 /** argv[0] as execvp would find it (PATH of the job's environment), or null. */

@@ -3,11 +3,11 @@
 // unusable cwd must still be told apart from a missing program (both are ENOENT from the child).
 
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { spawnInstance } from "../../src/process/spawn-instance.js";
+import { spawnInstance, WARM_NAME, warmScript } from "../../src/process/spawn-instance.js";
 import { type JobSpec, normalizeJobSpec } from "../../src/protocol/jobspec.js";
 
 function config(spec: Partial<JobSpec>) {
@@ -61,6 +61,74 @@ describe("spawnInstance", () => {
     assert.equal(
       result.ok ? "" : result.message,
       `"${file}" is not executable (permission denied); fix its mode or exec[0] of job "t"`,
+    );
+  });
+
+  /** Fires a warm start (spawned with Node's own pipes) and gives what the program wrote and its exit code. */
+  async function fire(result: Awaited<ReturnType<typeof spawnInstance>>, line = "\n") {
+    assert.ok(result.ok, result.ok ? "" : result.message);
+    let out = "";
+    result.child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const exited = new Promise((done) => result.child.once("close", done));
+    result.child.stdin!.end(line);
+    return { code: await exited, out };
+  }
+
+  it("a warm start waits for its line, then execs the program with the environment a direct spawn gives", async () => {
+    const spec = config({ exec: ["env"], cwd: dir, env: { PWD: "/given by the job", A: "it's" } });
+    const warm = await spawnInstance(spec, { warm: true });
+    assert.ok(warm.ok, warm.ok ? "" : warm.message);
+    assert.ok(warm.program?.endsWith("/env"), `the program's path, as PATH found it: ${warm.program}`);
+    const cmdline = readFileSync(`/proc/${warm.pid}/cmdline`, "utf8").split("\0");
+    assert.deepEqual(cmdline, [
+      "/bin/sh",
+      "-c",
+      warmScript(false, "/given by the job"),
+      WARM_NAME,
+      "env",
+      "",
+    ]);
+    const fromWarm = await fire(warm);
+    assert.equal(fromWarm.code, 0);
+    const direct = await spawnInstance(spec);
+    assert.ok(direct.ok);
+    let out = "";
+    direct.child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    await new Promise((done) => direct.child.once("close", done));
+    const sorted = (text: string) => text.trim().split("\n").sort();
+    assert.deepEqual(sorted(fromWarm.out), sorted(out), "the same environment as a direct spawn");
+    assert.ok(sorted(out).includes("PWD=/given by the job"));
+  });
+
+  it("a warm start passes no PWD when the job's environment has none, and stdin is /dev/null", async () => {
+    const noPwd = await fire(
+      await spawnInstance(config({ exec: ["env"], cwd: dir, env: { PWD: null } }), { warm: true }),
+    );
+    assert.equal(noPwd.code, 0);
+    assert.ok(!/^PWD=/m.test(noPwd.out), noPwd.out);
+    const stdin = await fire(
+      await spawnInstance(config({ exec: ["readlink", "/proc/self/fd/0"], cwd: dir }), { warm: true }),
+    );
+    assert.equal(stdin.out.trim(), "/dev/null");
+  });
+
+  it("a warm start whose stdin ends runs nothing and exits 0", async () => {
+    const marker = join(dir, "never");
+    const result = await spawnInstance(config({ exec: ["touch", marker], cwd: dir }), { warm: true });
+    const { code } = await fire(result, "");
+    assert.equal(code, 0);
+    assert.throws(() => readFileSync(marker), /ENOENT/);
+  });
+
+  it("a warm start of a missing program fails as a direct spawn does", async () => {
+    const result = await spawnInstance(config({ exec: ["god-no-such-program-x"], cwd: dir }), { warm: true });
+    assert.equal(
+      result.ok ? "" : result.message,
+      '"god-no-such-program-x" was not found (looked up in PATH); fix exec[0] of job "t" or install it',
     );
   });
 });
