@@ -14,7 +14,7 @@ interface CommandEntry {
 export const COMMANDS = {
   run: {
     synopsis:
-      "run [--dir DIR]... [--loader PATH]... [--env NAME] [-d] [--http ADDR] [--http-token TOKEN] [--no-adopt]",
+      "run [--dir DIR]... [--loader PATH]... [--env NAME] [-d] [--http ADDR] [--http-token TOKEN] [--no-adopt] [--warm-starts N]",
     summary: "run the daemon (in the foreground; -d in the background)",
     load: () => import("./commands/run.js"),
   },

@@ -18,6 +18,8 @@ export interface UnitOptions {
   path: string | null;
   /** Adopt the jobs of a god that died (the default); false runs `god run --no-adopt`. */
   adopt: boolean;
+  /** `god run --warm-starts N`, or null for god's default. */
+  warmStarts?: number | null;
   /** The command that rewrites the unit, for the message when node is gone. */
   rerun: string;
 }
@@ -34,6 +36,7 @@ export function systemdUnit(options: UnitOptions): string {
     ...options.dirs.flatMap((dir) => ["--dir", dir]),
     ...options.loaders.flatMap((loader) => ["--loader", loader]),
     ...(options.adopt ? [] : ["--no-adopt"]),
+    ...(options.warmStarts == null ? [] : ["--warm-starts", String(options.warmStarts)]),
   ];
   const gone = `watchgod: ${options.nodePath} is gone (Node upgraded?); run ${options.rerun} again`;
   const check = `test -x ${shellQuote(options.nodePath)} || { echo ${shellQuote(gone)} >&2; exit 1; }`;

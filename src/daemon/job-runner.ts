@@ -3,8 +3,10 @@
 // output pipes, the log, the state recorder), so spawning an instance never calls back into the supervisor;
 // the one call-back is `changed`, after a transition that changed something.
 
+import type { ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { resolve as resolvePath } from "node:path";
 import type { Deps, Effect, InstanceEvent } from "../core/instance-events.js";
 import { awaitsSpawn, type InstanceModel, liveProc, procsOf } from "../core/instance-state.js";
 import { initialJob, type JobEvent, type JobModel, jobState, jobTransition } from "../core/job-model.js";
@@ -22,6 +24,7 @@ import type { CheckResult } from "../protocol/check-result.js";
 import type { InstanceJson, JobJson } from "../protocol/control.js";
 import type { JobConfig } from "../protocol/jobspec.js";
 import type { JobStateName } from "../protocol/states.js";
+import type { HeldSocket } from "../sockets/held-socket.js";
 import type { JobSockets } from "../sockets/job-sockets.js";
 import {
   NO_READINESS,
@@ -32,6 +35,7 @@ import {
 } from "./instance-readiness.js";
 import { noteCheck } from "./optimizer.js";
 import type { AdoptRecord, InstanceRecord } from "./state-file.js";
+import { WARM_DELAY_MS, WarmStart, type WarmStarts } from "./warm-start.js";
 
 /** The loader a job belongs to, as the runner sees it (a LoaderSlot). */
 export interface LoaderLink {
@@ -84,6 +88,8 @@ export interface LaunchPlan {
   notifyDir: string;
   /** Notices the end of adopted processes, which are not god's children. */
   exitWatch: ExitWatch;
+  /** The budget of warm starts (warm-start.ts); without it, every process is forked when it is asked for. */
+  warmStarts?: WarmStarts;
   changed(runner: JobRunner, change: RunnerChange): void;
 }
 
@@ -125,6 +131,10 @@ export class JobRunner {
    */
   private timers: Map<string, NodeJS.Timeout> | null = null;
   private watchers: Set<() => void> | null = null;
+  /** Warm starts by instance index, each for the next run of its instance (warm-start.ts). */
+  private warm: Map<number, WarmStart> | null = null;
+  /** Whether god said once that the budget of warm starts left this job without one. */
+  private warmRefused = false;
 
   constructor(config: JobConfig, plan: LaunchPlan) {
     this.config = config;
@@ -153,11 +163,15 @@ export class JobRunner {
   update(config: JobConfig, deps: Deps): void {
     const before = desiredOf(this.config);
     this.config = config;
+    // A warm start was made with the old spec: it goes, and one with the new spec is made in its place.
+    const warmed = [...(this.warm?.keys() ?? [])];
+    this.discardWarm();
     this.refreshPolicy();
     this.plan.log.setConfig(config.logs);
     const desired = desiredOf(config);
     if (desired !== before && desired !== this.model.desired)
       this.dispatch({ type: "scale", count: desired, deps });
+    for (const index of warmed) this.warmLater(index);
   }
 
   /** The policy again from the spec, the loader's dialect and whether the job's sockets are held. */
@@ -352,6 +366,7 @@ export class JobRunner {
     const out = jobTransition(before, event, this.policy, Date.now());
     this.model = out.model;
     for (const { index, effect } of out.effects) this.apply(index, effect);
+    if (this.warm !== null) this.dropStaleWarm();
     if (out.changed.length > 0) {
       // state.json says which processes are ready (a later god adopts them as such): kept current, at once when
       // one became ready by its own word (its ready fd's FIFO or notify message is then gone, and a god killed
@@ -423,9 +438,11 @@ export class JobRunner {
     this.clearTimers();
   }
 
+  /** Cancels every pending timer and discards the warm starts: nothing more is started by this runner. */
   clearTimers(): void {
     for (const timer of this.timers?.values() ?? []) clearTimeout(timer);
     this.timers = null;
+    this.discardWarm();
   }
 
   /**
@@ -585,6 +602,19 @@ export class JobRunner {
       });
       this.dispatch({ type: "instance", index, event: { type: "spawnFailed", run, message } });
     };
+    const warm = this.takeWarm(index, run);
+    if (warm !== null) {
+      const unrecorded = this.plan.recorder.canRecord();
+      if (unrecorded !== null) {
+        warm.discard();
+        return failed(unrecorded);
+      }
+      if (warm.fire()) {
+        await null;
+        const { config, child, pid, pipes, readiness } = warm.parts;
+        return this.started(index, run, config, child, pid, pipes, readiness, failed);
+      }
+    }
     const dialect = this.plan.loader.dialect;
     const prepared = dialect
       ? await dialect.prepareSpawn(this.config)
@@ -613,20 +643,7 @@ export class JobRunner {
     const count = merge ? 1 : 2;
     const pipes = this.plan.pipes.takeNow?.(count) ?? (await this.plan.pipes.take(count).catch(() => null));
     const [out, err] = pipes ?? [];
-    const env: Record<string, string> = {
-      GOD_INSTANCE: String(index),
-      NODE_APP_INSTANCE: String(index),
-      ...readiness.env,
-    };
-    if (held.length > 0) {
-      env["LISTEN_FDS"] = String(held.length);
-      env["LISTEN_FDNAMES"] = held.map((h) => h.name).join(":");
-    }
-    const fds: Array<number | null> = held.map((h) => h.fd);
-    if (readiness.fd !== null) {
-      while (fds.length < readiness.fd.index - 3) fds.push(null);
-      fds[readiness.fd.index - 3] = readiness.fd.fd;
-    }
+    const { env, fds } = this.startEnvironment(index, held, readiness);
     const result = await spawnInstance(config, {
       extraEnv: env,
       extraFds: fds,
@@ -641,7 +658,45 @@ export class JobRunner {
       readiness.close();
       return failed(result.message);
     }
-    const { child, pid } = result;
+    return this.started(index, run, config, result.child, result.pid, pipes, readiness, failed);
+  }
+
+  /** What god adds to an instance's start: its environment variables and its fds from 3 on. */
+  private startEnvironment(
+    index: number,
+    held: HeldSocket[],
+    readiness: Readiness,
+  ): { env: Record<string, string>; fds: Array<number | null> } {
+    const env: Record<string, string> = {
+      GOD_INSTANCE: String(index),
+      NODE_APP_INSTANCE: String(index),
+      ...readiness.env,
+    };
+    if (held.length > 0) {
+      env["LISTEN_FDS"] = String(held.length);
+      env["LISTEN_FDNAMES"] = held.map((h) => h.name).join(":");
+    }
+    const fds: Array<number | null> = held.map((h) => h.fd);
+    if (readiness.fd !== null) {
+      while (fds.length < readiness.fd.index - 3) fds.push(null);
+      fds[readiness.fd.index - 3] = readiness.fd.fd;
+    }
+    return { env, fds };
+  }
+
+  /** A process of the instance exists (spawned, or a warm start fired): tracked, read, recorded, told. */
+  private started(
+    index: number,
+    run: number,
+    config: JobConfig,
+    child: ChildProcess,
+    pid: number,
+    pipes: OutputPipe[] | null,
+    readiness: Readiness,
+    failed: (message: string) => Promise<void>,
+  ): Promise<void> | undefined {
+    const merge = config.logs.merge;
+    const [out, err] = pipes ?? [];
     // "exit" comes once; on() spares the wrapper once() makes, which each instance would keep (issue 17).
     const onEnd = (handler: (ended: Ended) => void) =>
       child.on("exit", (code, signal) => handler({ code, signal }));
@@ -682,6 +737,177 @@ export class JobRunner {
       return failed(problem);
     }
     this.dispatch({ type: "instance", index, event: { type: "spawned", run, pid } });
+    this.warmLater(index);
+    return undefined;
+  }
+
+  // ---- warm starts (warm-start.ts) ---------------------------------------------------------------------
+
+  /** The warm start made for this run of the instance, taken out; any other one there is discarded. */
+  private takeWarm(index: number, run: number): WarmStart | null {
+    const warm = this.warm?.get(index);
+    if (warm === undefined) return null;
+    this.forgetWarm(index);
+    if (warm.parts.run === run && warm.parts.config === this.config) return warm;
+    warm.discard();
+    return null;
+  }
+
+  private forgetWarm(index: number): void {
+    if (this.warm?.delete(index) && this.warm.size === 0) this.warm = null;
+  }
+
+  /**
+   * Whether the next process of instance `index` is worth forking ahead: the instance has been restarted
+   * (a job that crashed once is the one likely to crash again), it is up and its process runs, its policy
+   * restarts it, and no loader dialect answers before each spawn.
+   */
+  private wantsWarm(index: number): boolean {
+    const inst = this.model.instances[index];
+    if (inst?.want !== "up" || inst.restarts === 0 || this.config.restart === "never") return false;
+    const budget = this.plan.warmStarts;
+    if (budget === undefined || budget.max === 0 || this.plan.loader.dialect !== null) return false;
+    if (this.warm?.has(index)) return false;
+    const proc = liveProc(inst.state);
+    return proc !== null && proc.run === inst.run && proc.pid !== null;
+  }
+
+  /** After a restart: the warm start of the next one, a little later (the restart's own start goes first). */
+  private warmLater(index: number): void {
+    if (!this.wantsWarm(index)) return;
+    const name = `w:${index}`;
+    this.clearTimer(name);
+    const timer = setTimeout(() => {
+      this.forgetTimer(name);
+      this.prepareWarm(index).catch((error: unknown) => {
+        this.plan.godLog.write(
+          "warn",
+          `job ${this.label(index)}: its next start could not be prepared: ${(error as Error).message}`,
+          { job: this.name },
+        );
+      });
+    }, WARM_DELAY_MS);
+    timer.unref();
+    this.setTimer(name, timer);
+  }
+
+  /** Forks the warm start of the instance's next run, with what a start of that run gets. */
+  private async prepareWarm(index: number): Promise<void> {
+    const budget = this.plan.warmStarts;
+    if (budget === undefined || !this.wantsWarm(index)) return;
+    if (!budget.take()) {
+      if (!this.warmRefused) {
+        this.warmRefused = true;
+        this.plan.godLog.write(
+          "info",
+          `job ${this.label(index)}: its next start is not prepared ahead: all ${budget.max} warm starts are in use (raise \`god run --warm-starts N\` for more)`,
+          { job: this.name },
+        );
+      }
+      return;
+    }
+    const config = this.config;
+    const run = this.model.instances[index]!.run + 1;
+    const valid = () => config === this.config && this.warm?.has(index) !== true && this.leadsTo(index, run);
+    let readiness: Readiness = NO_READINESS;
+    let pipes: OutputPipe[] | null = null;
+    /** Once the WarmStart holds them, it frees them itself. */
+    let handedOver = false;
+    const giveBack = () => {
+      if (handedOver) return;
+      for (const pipe of pipes ?? []) {
+        pipe.closeWriteEnd();
+        pipe.readable.destroy();
+        if (typeof pipe.path === "string") rmSync(pipe.path, { force: true });
+      }
+      readiness.close();
+      budget.give();
+    };
+    try {
+      const held = this.plan.sockets.heldNow(config.listen);
+      if (held === null || "error" in held) return giveBack();
+      if (config.ready !== null) {
+        const opened = await openReadiness(
+          config,
+          index,
+          run,
+          this.plan.notifyDir,
+          (message) => this.readinessMessage(index, run, message),
+          this.plan.pipes.keptDir,
+        );
+        if ("error" in opened) return giveBack();
+        readiness = opened;
+      }
+      pipes = await this.plan.pipes.take(config.logs.merge ? 1 : 2);
+      if (!valid()) return giveBack();
+      const { env, fds } = this.startEnvironment(index, held, readiness);
+      const [out, err] = pipes;
+      const result = await spawnInstance(config, {
+        extraEnv: env,
+        extraFds: fds,
+        outFds: [out!.writeFd, (err ?? out)!.writeFd],
+        warm: true,
+      });
+      readiness.afterSpawn();
+      if (!result.ok || result.program === null) return giveBack();
+      const warm = new WarmStart(
+        {
+          run,
+          config,
+          child: result.child,
+          pid: result.pid,
+          program: result.program,
+          cwd: config.cwd === null ? process.cwd() : resolvePath(config.cwd),
+          pipes,
+          readiness,
+        },
+        budget,
+        () => {
+          if (this.warm?.get(index) === warm) this.forgetWarm(index);
+        },
+      );
+      handedOver = true;
+      if (!valid()) {
+        warm.discard();
+        return;
+      }
+      this.warm ??= new Map();
+      this.warm.set(index, warm);
+      this.plan.godLog.write(
+        "info",
+        `job ${this.label(index)}: its next start is prepared (pid ${result.pid} waits to exec it)`,
+        { job: this.name, pid: result.pid },
+      );
+    } catch (error) {
+      giveBack();
+      throw error;
+    }
+  }
+
+  /**
+   * Whether the instance's next spawn may be run `run`: it is up, its last run is the one before, and it is not
+   * at rest (stopped, exited for good, failed: a start command would be needed first).
+   */
+  private leadsTo(index: number, run: number): boolean {
+    const inst = this.model.instances[index];
+    if (inst === undefined || inst.want !== "up" || inst.run !== run - 1) return false;
+    const state = inst.state.type;
+    return state !== "stopped" && state !== "exited" && state !== "failed";
+  }
+
+  /** After each transition: a warm start whose run the instance no longer leads to goes. */
+  private dropStaleWarm(): void {
+    for (const [index, warm] of [...(this.warm ?? [])]) {
+      if (warm.parts.config === this.config && this.leadsTo(index, warm.parts.run)) continue;
+      this.forgetWarm(index);
+      warm.discard();
+    }
+  }
+
+  private discardWarm(): void {
+    const all = this.warm;
+    this.warm = null;
+    for (const warm of all?.values() ?? []) warm.discard();
   }
 
   private awaits(index: number, run: number): boolean {

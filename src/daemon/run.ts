@@ -27,6 +27,7 @@ import { installSignals } from "./signals.js";
 import { type InstanceRecord, readState, type Survivor, stopSurvivors, survivors } from "./state-file.js";
 import { StateRecorder } from "./state-recorder.js";
 import { Supervisor } from "./supervisor.js";
+import { DEFAULT_WARM_STARTS, WarmStarts } from "./warm-start.js";
 
 export interface RunOptions {
   /** Loader directories besides GOD_HOME/jobs, which god always watches. */
@@ -41,6 +42,8 @@ export interface RunOptions {
   ready?: () => void;
   /** Adopt what a previous god left running (SPEC 13); false: stop it before starting anything. */
   adopt?: boolean;
+  /** How many warm starts god keeps at most (warm-start.ts); 0: none. */
+  warmStarts?: number;
 }
 
 /** Set by the unit `god startup` writes: god runs under systemd, which starts it again after an upgrade. */
@@ -153,6 +156,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
   const supervisor: Supervisor = new Supervisor({
     log,
     pipes: pipePool,
+    warmStarts: new WarmStarts(options.warmStarts ?? DEFAULT_WARM_STARTS),
     recorder,
     jobLog: (job: string, config: JobConfig) => logs.jobLog(job, config.logs),
     dropJobLog: (job) => {

@@ -38,6 +38,7 @@ import {
 } from "./job-runner.js";
 import { LoaderSlot } from "./loader-slot.js";
 import type { InstanceRecord } from "./state-file.js";
+import type { WarmStarts } from "./warm-start.js";
 
 export type { SupervisorChange } from "../protocol/control.js";
 
@@ -47,6 +48,8 @@ export interface SupervisorOptions {
   dropJobLog: (job: string) => void;
   recorder: InstanceRecorder;
   pipes: PipeSource;
+  /** The budget of warm starts; without it, none (warm-start.ts). */
+  warmStarts?: WarmStarts;
   /** `@newLoaders` from a legacy check: rescan and reload every loader. */
   reloadLoaders: () => void;
   /** Usage of a process group from the daemon's sampler (SPEC 15). */
@@ -235,6 +238,7 @@ export class Supervisor {
         loader: slot,
         sockets: new JobSockets(config.name, this.log),
         pipes: this.options.pipes,
+        ...(this.options.warmStarts === undefined ? {} : { warmStarts: this.options.warmStarts }),
         log: this.options.jobLog(config.name, config),
         recorder: this.options.recorder,
         godLog: this.log,

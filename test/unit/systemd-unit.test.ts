@@ -61,6 +61,19 @@ test("a user unit is wanted by default.target; --no-adopt lets systemd stop the 
   assert.deepEqual(user.get("Service")!.get("Environment"), ['"GOD_HOME=/var/lib/god"']);
 });
 
+test("--warm-starts N is passed on to god run; without it the unit leaves god's default", () => {
+  const words = (options: Partial<UnitOptions>) =>
+    execWords(
+      parseUnit(systemdUnit({ ...OPTIONS, ...options }))
+        .get("Service")!
+        .get("ExecStart")![0]!,
+    );
+  const given = words({ warmStarts: 0 });
+  assert.ok(given.includes("--warm-starts"), given.join(" "));
+  assert.equal(given[given.indexOf("--warm-starts") + 1], "0");
+  assert.ok(!words({}).includes("--warm-starts"));
+});
+
 test("paths with spaces, quotes, % and $ survive systemd's quoting and the shell's", () => {
   const odd = `/opt/my node's "v20"/100%/$HOME\\bin/node`;
   for (const word of [odd, "plain/path-1.2", "with space", "%i", "$USER", ""]) {

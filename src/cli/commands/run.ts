@@ -7,10 +7,12 @@ import { fileURLToPath } from "node:url";
 import { connect, NoDaemonError } from "../client.js";
 import { expectPositionals, runCommand, UsageError } from "../command.js";
 import { socketPath } from "../home.js";
+import { warmStartsFlag } from "../warm-starts.js";
 
 const definition = {
   name: "run",
-  usage: `Usage: god run [--dir DIR]... [--loader PATH]... [--env NAME] [-d] [--http ADDR] [--http-token TOKEN] [--home DIR]
+  usage: `Usage: god run [--dir DIR]... [--loader PATH]... [--env NAME] [-d] [--http ADDR] [--http-token TOKEN]
+               [--no-adopt] [--warm-starts N] [--home DIR]
        god --dir DIR...   (the same, in the original watchgod's form)
 
 Runs the daemon in the foreground until SIGTERM, SIGINT or \`god shutdown\`.
@@ -23,6 +25,8 @@ god always runs the loaders of GOD_HOME/jobs (where \`god add\` puts jobs); --di
   --http ADDR         serve the dashboard, JSON API and metrics on ADDR, e.g. 127.0.0.1:8088
   --http-token TOKEN  the bearer token HTTP clients must send (required for a non-loopback ADDR)
   --no-adopt          stop what a previous god left running instead of adopting it
+  --warm-starts N     how many instances that were restarted get their next process forked ahead, waiting to
+                      exec, so a crash is followed by an exec rather than a fork of god (default 16; 0: none)
   --home DIR          where the socket, logs, state and jobs live (default: $GOD_HOME, else ~/.god)
 A god that starts where a previous one died (kill -9, a crash, \`god shutdown --leave-jobs\`) adopts its running
 instances: nothing is restarted, no log line is lost (docs/processes.md).`,
@@ -34,6 +38,7 @@ instances: nothing is restarted, no log line is lost (docs/processes.md).`,
     http: { type: "string" },
     "http-token": { type: "string" },
     "no-adopt": { type: "boolean" },
+    "warm-starts": { type: "string" },
   },
 } as const;
 
@@ -53,6 +58,7 @@ export function main(args: string[]): Promise<number> {
         `--env ${values.env} is not an environment name; use letters, digits, "_" and "-" (as in env_production).`,
       );
     }
+    const warmStarts = warmStartsFlag(values["warm-starts"]);
     const dirs = values.dir.map((dir) => resolve(dir));
     const loaders = values.loader.map((loader) => resolve(loader));
     if (values.detach) {
@@ -66,6 +72,7 @@ export function main(args: string[]): Promise<number> {
         ...(values.http === null ? [] : ["--http", values.http]),
         ...(values["http-token"] === null ? [] : ["--http-token", values["http-token"]]),
         ...(values["no-adopt"] ? ["--no-adopt"] : []),
+        ...(warmStarts === null ? [] : ["--warm-starts", String(warmStarts)]),
       ];
       return detach(home, argv);
     }
@@ -86,6 +93,7 @@ export function main(args: string[]): Promise<number> {
       http: values.http,
       httpToken: values["http-token"],
       adopt: !values["no-adopt"],
+      ...(warmStarts === null ? {} : { warmStarts }),
       ...(readyFd === null ? {} : { ready: () => announceReady(readyFd) }),
     });
   });

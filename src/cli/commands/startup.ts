@@ -1,5 +1,5 @@
-// `god startup [--install] [--user] [--dir DIR]... [--loader PATH]... [--no-adopt] [--home DIR]`: prints, or
-// writes, the systemd unit that runs god at boot. It never runs systemctl: it prints the commands to run.
+// `god startup [--install] [--user] [--dir DIR]... [--loader PATH]... [--no-adopt] [--warm-starts N] [--home DIR]`:
+// prints, or writes, the systemd unit that runs god at boot. It never runs systemctl: it prints the commands to run.
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -7,10 +7,12 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expectPositionals, runCommand } from "../command.js";
 import { systemdUnit, UNIT_NAME } from "../systemd-unit.js";
+import { warmStartsFlag } from "../warm-starts.js";
 
 const definition = {
   name: "startup",
-  usage: `Usage: god startup [--install] [--user] [--dir DIR]... [--loader PATH]... [--no-adopt] [--home DIR]
+  usage: `Usage: god startup [--install] [--user] [--dir DIR]... [--loader PATH]... [--no-adopt] [--warm-starts N]
+                   [--home DIR]
 
 Prints a systemd unit that runs \`god run\` in the foreground at boot, with this node (${process.execPath})
 and this god, restarted on failure; jobs outlive a restart of god, which adopts them.
@@ -20,6 +22,7 @@ and this god, restarted on failure; jobs outlive a restart of god, which adopts 
   --dir DIR      a loader directory for god to run (repeatable)
   --loader PATH  a single loader (repeatable)
   --no-adopt     god stops the jobs of a god that died instead of adopting them
+  --warm-starts N  passed to \`god run\`: how many restarted instances get their next process forked ahead
   --home DIR     god's home in the unit (default: $GOD_HOME, else ~/.god)
 Run it again after upgrading Node: the unit names the node it found, and says so when that node is gone.`,
   options: {
@@ -28,12 +31,14 @@ Run it again after upgrading Node: the unit names the node it found, and says so
     dir: { type: "string", multiple: true },
     loader: { type: "string", multiple: true },
     "no-adopt": { type: "boolean" },
+    "warm-starts": { type: "string" },
   },
 } as const;
 
 export function main(args: string[]): Promise<number> {
   return runCommand(definition, args, async ({ values, positionals, home }) => {
     expectPositionals("startup", positionals, 0, 0, "no arguments besides its flags");
+    const warmStarts = warmStartsFlag(values["warm-starts"]);
     const dirs = values.dir.map((dir) => resolve(dir));
     const loaders = values.loader.map((loader) => resolve(loader));
     const rerun = [
@@ -44,6 +49,7 @@ export function main(args: string[]): Promise<number> {
       ...dirs.flatMap((dir) => ["--dir", dir]),
       ...loaders.flatMap((loader) => ["--loader", loader]),
       ...(values["no-adopt"] ? ["--no-adopt"] : []),
+      ...(warmStarts === null ? [] : ["--warm-starts", String(warmStarts)]),
     ].join(" ");
     const unit = systemdUnit({
       nodePath: process.execPath,
@@ -54,6 +60,7 @@ export function main(args: string[]): Promise<number> {
       user: values.user,
       path: process.env["PATH"] ?? null,
       adopt: !values["no-adopt"],
+      warmStarts,
       rerun,
     });
     if (dirs.length === 0 && loaders.length === 0) {

@@ -1,0 +1,208 @@
+// Warm starts (god run --warm-starts, docs/processes.md): once an instance has been restarted, god forks its next
+// process ahead, a shell that waits to exec it. Checked from outside through /proc: the waiting shell's parent,
+// group and argv; after a crash, the new instance's pid is the shell's, its program the job's, and its
+// environment, stdin, sockets and log what a fresh spawn gives. A stop, a new spec and god's own death each end
+// the shell; a program removed meanwhile gets the usual error from a fresh spawn; the budget is kept.
+
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { alive, exitWithin } from "../fixtures/proc-tools.js";
+import { runCli, Sandbox, type StatusJob } from "../helpers/god.js";
+import { godLines, helloLoader } from "../helpers/hello-loader.js";
+
+const TIMEOUT_MS = 90_000;
+const PREPARED = /^job (\S+): its next start is prepared \(pid (\d+) waits to exec it\)$/;
+
+/** The pids god said it prepared for `job`, in order. */
+function prepared(sb: Sandbox, job: string): number[] {
+  return godLines(sb)
+    .map((line) => PREPARED.exec(line.msg))
+    .filter((m): m is RegExpExecArray => m !== null && m[1] === job)
+    .map((m) => Number(m[2]));
+}
+
+/** Waits for the `n`th warm start of `job` and gives its pid. */
+function nthPrepared(sb: Sandbox, job: string, n: number): Promise<number> {
+  return sb.until(`warm start #${n} of ${job}`, () => prepared(sb, job)[n - 1]);
+}
+
+/** Kills the running instance of `job` with SIGKILL and waits for the next one to run. */
+async function crash(sb: Sandbox, job: string): Promise<StatusJob> {
+  const before = await sb.untilState(job, "running");
+  process.kill(before.pid!, "SIGKILL");
+  const after = await sb.until(`${job} to run again after pid ${before.pid}`, async () => {
+    const j = await sb.job(job);
+    return j?.state === "running" && j.pid !== before.pid ? j : undefined;
+  });
+  sb.track(after.pid);
+  return after;
+}
+
+function stat(pid: number): { ppid: number; pgrp: number } {
+  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return { ppid: Number(f[1]), pgrp: Number(f[2]) };
+}
+
+const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1);
+const environ = (pid: number) =>
+  readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter(Boolean).sort();
+
+function crasher(name: string, extra: Record<string, unknown> = {}) {
+  return {
+    name,
+    exec: ["sh", "-c", `echo "up $$"; exec sleep 1000`],
+    auto: true,
+    restart: "always",
+    backoff: { initialMs: 0, maxMs: 0, factor: 1 },
+    stop: { timeoutMs: 2000 },
+    ...extra,
+  };
+}
+
+describe("warm starts", { timeout: TIMEOUT_MS }, () => {
+  it("after a restart the next process waits forked; a crash only execs it, with what a fresh spawn gives", async (t) => {
+    const sb = new Sandbox("god-warm-");
+    t.after(() => sb.cleanup());
+    const work = join(sb.root, "work");
+    mkdirSync(work);
+    const sock = join(sb.root, "w.sock");
+    helloLoader(sb, "t", [
+      crasher("w", {
+        exec: ["sh", "-c", 'echo "up $$ stdin=$(readlink /proc/$$/fd/0) listen_pid=$LISTEN_PID"; sleep 1000'],
+        cwd: work,
+        env: { A: "one two" },
+        listen: { http: `unix:${sock}` },
+      }),
+    ]);
+    const god = sb.startGod();
+    const first = await sb.untilState("w", "running");
+    sb.track(first.pid);
+    const coldEnv = environ(first.pid!);
+    const coldSocket = readlinkSync(`/proc/${first.pid}/fd/3`);
+    assert.deepEqual(prepared(sb, "w"), [], "a first start prepares nothing: the job has not crashed yet");
+
+    await crash(sb, "w");
+    const shell = await nthPrepared(sb, "w", 1);
+    sb.track(shell);
+    assert.ok(alive(shell));
+    assert.deepEqual(stat(shell), { ppid: god.pid!, pgrp: shell }, "god's child, in its own group");
+    const argv = cmdline(shell);
+    assert.equal(argv[0], "/bin/sh");
+    assert.equal(argv[3], "god-warm-start", "ps names it");
+    const exec = [
+      "sh",
+      "-c",
+      'echo "up $$ stdin=$(readlink /proc/$$/fd/0) listen_pid=$LISTEN_PID"; sleep 1000',
+    ];
+    assert.deepEqual(argv.slice(4), exec, "then the job's argv as it gives it");
+
+    const warm = await crash(sb, "w");
+    assert.equal(warm.pid, shell, "the restarted instance is the shell that waited");
+    assert.equal(warm.restarts, 2);
+    assert.deepEqual(cmdline(shell), exec, "the waiting shell is gone: the job's program runs in its place");
+    assert.deepEqual(
+      environ(shell).filter((v) => !v.startsWith("LISTEN_PID=")),
+      coldEnv.filter((v) => !v.startsWith("LISTEN_PID=")),
+      "the environment of a fresh spawn",
+    );
+    assert.equal(readlinkSync(`/proc/${shell}/cwd`), work);
+    assert.equal(readlinkSync(`/proc/${shell}/fd/0`), "/dev/null");
+    assert.equal(readlinkSync(`/proc/${shell}/fd/3`), coldSocket, "the same held socket on fd 3");
+    const log = join(sb.home, "logs", "w.log");
+    await sb.until(
+      "the warm instance's line in the log",
+      () =>
+        existsSync(log) &&
+        readFileSync(log, "utf8").includes(`up ${shell} stdin=/dev/null listen_pid=${shell}`),
+    );
+
+    // The next one is prepared in turn; a stop ends it.
+    const next = await nthPrepared(sb, "w", 2);
+    sb.track(next);
+    assert.notEqual(next, shell);
+    const stop = await sb.ctl(["stop", "w"]);
+    assert.equal(stop.code, 0, stop.stderr);
+    await sb.until(`the waiting shell ${next} to be gone after the stop`, () => !alive(next));
+  });
+
+  it("a new spec ends the waiting shell, and so does god's own death (the jobs stay)", async (t) => {
+    const sb = new Sandbox("god-warm-");
+    t.after(() => sb.cleanup());
+    helloLoader(sb, "t", [crasher("w", { env: { V: "1" } })]);
+    const god = sb.startGod();
+    await crash(sb, "w");
+    const shell = await nthPrepared(sb, "w", 1);
+    sb.track(shell);
+
+    helloLoader(sb, "t", [crasher("w", { env: { V: "2" } })]);
+    const reload = await sb.ctl(["reload-loaders"]);
+    assert.equal(reload.code, 0, reload.stderr);
+    await sb.until(`the shell ${shell} made for the old spec to be gone`, () => !alive(shell));
+    const replaced = await sb.until("w to run with V=2", async () => {
+      const j = await sb.job("w");
+      return j?.state === "running" && j.pid && environ(j.pid).includes("V=2") ? j : undefined;
+    });
+    sb.track(replaced.pid);
+    assert.notEqual(replaced.pid, shell);
+
+    const again = await nthPrepared(sb, "w", 2);
+    sb.track(again);
+    god.kill("SIGKILL");
+    assert.equal(await exitWithin(god, 10_000, "god after SIGKILL"), "SIGKILL");
+    await sb.until(`the shell ${again} to exit once god is gone`, () => !alive(again));
+    assert.ok(alive(replaced.pid!), "the job itself outlives god");
+  });
+
+  it("a program removed since its warm start: the restart is a fresh spawn, with the usual error", async (t) => {
+    const sb = new Sandbox("god-warm-");
+    t.after(() => sb.cleanup());
+    const program = sb.write("prog.sh", '#!/bin/sh\necho "up $$"\nexec sleep 1000\n', { inDir: false });
+    helloLoader(sb, "t", [crasher("p", { exec: [program] })]);
+    sb.startGod();
+    await crash(sb, "p");
+    const shell = await nthPrepared(sb, "p", 1);
+    sb.track(shell);
+    rmSync(program);
+    const running = await sb.untilState("p", "running");
+    process.kill(running.pid!, "SIGKILL");
+    await sb.untilOutput("the spawn's error", () =>
+      godLines(sb).some((l) =>
+        l.msg.includes(
+          `job p could not start: "${program}" was not found (looked up in PATH); fix exec[0] of job "p"`,
+        ),
+      ),
+    );
+    await sb.until(`the shell ${shell} to be discarded`, () => !alive(shell));
+  });
+
+  it("--warm-starts 1: a second restarted job gets none, and god says so once", async (t) => {
+    const sb = new Sandbox("god-warm-");
+    t.after(() => sb.cleanup());
+    helloLoader(sb, "t", [crasher("a"), crasher("b")]);
+    sb.startGod(["--warm-starts", "1"]);
+    await sb.untilState("b", "running");
+    await crash(sb, "a");
+    sb.track(await nthPrepared(sb, "a", 1));
+    await crash(sb, "b");
+    await sb.untilOutput("god to say b has no warm start", () =>
+      godLines(sb).some(
+        (l) =>
+          l.msg ===
+          "job b: its next start is not prepared ahead: all 1 warm starts are in use (raise `god run --warm-starts N` for more)",
+      ),
+    );
+    assert.deepEqual(prepared(sb, "b"), []);
+  });
+
+  it("--warm-starts takes a count", async () => {
+    const bad = await runCli(["run", "--warm-starts", "many", "--home", "/nonexistent-god-home"]);
+    assert.equal(bad.code, 2);
+    assert.match(
+      bad.stderr,
+      /--warm-starts many is not a count; give a whole number from 0 \(none\) to 1000\./,
+    );
+  });
+});
