@@ -35,7 +35,7 @@ const ROW_MEASURE = [
   [/^rss-/, "memory"],
   [/^cpu-/, "cpu"],
   [/^status$/, "status"],
-  [/^restart-(median|max|node-floor)$/, "restart"],
+  [/^restart-(median|max|god-cold|node-floor)$/, "restart"],
   [/^logs-/, "logs"],
   [/^(reload|ready|restart)-(failed|gap|p99)$/, "reload"],
   [/^inst-/, "instances"],

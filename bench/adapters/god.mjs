@@ -39,13 +39,16 @@ export function godAdapter(cli) {
     logFile: (dir, name) => join(dir, "home", "logs", `${name}.log`),
     /** A log line: "TIME JOB[PID] out| text". */
     logPattern: /^\S+ [A-Za-z0-9_.-]+\[\d+\] (?:out|err)\| (?<msg>.*)$/,
-    /** Starts `god run` with the jobs; resolves once each is running (or has exited, for one-shot jobs). */
-    async start(jobs, dir) {
+    /**
+     * Starts `god run` with the jobs (and `runArgs`, flags of `god run` a variant adds); resolves once each is
+     * running (or has exited, for one-shot jobs).
+     */
+    async start(jobs, dir, runArgs = []) {
       const home = join(dir, "home");
       const loaders = join(dir, "loaders");
       mkdirSync(loaders, { recursive: true });
       writeHelloLoader(dir, join(loaders, "bench"), jobs.map(toSpec));
-      const runArgv = god(["run", "--dir", loaders], { home });
+      const runArgv = god(["run", "--dir", loaders, ...runArgs], { home });
       const system = new GodSystem(god, home, spawnDaemon(runArgv, dir), dir);
       system.runArgv = runArgv;
       system.undo = onCleanup(() => system.stop());

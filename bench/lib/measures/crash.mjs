@@ -54,6 +54,10 @@ export async function crash(ctx) {
   // The floor of a Node supervisor, taking its turns with the others: a bare respawn loop in Node, which the
   // shell adapter runs as a plain process (no restart of its own).
   if (ctx.systems.has("shell")) variants.push({ key: "node", id: "shell", stampFile: "" });
+  // god without warm starts: every restart forks god, as the first restart of any job does (with them, god
+  // forks the next process ahead after a restart, and a crash only execs it: docs/processes.md).
+  if (ctx.systems.has("god"))
+    variants.push({ key: "god-cold", id: "god", stampFile: "", runArgs: ["--warm-starts", "0"] });
   const failures = [];
   const latencies = {};
   for (const v of variants) {
@@ -109,6 +113,13 @@ export async function crash(ctx) {
         unit: "ms",
         digits: 1,
         values: Object.fromEntries(["god", "pm2", "supervisord", "shell"].map((k) => [k, value(k, max)])),
+      },
+      {
+        id: "restart-god-cold",
+        label: `… god column: with \`god run --warm-starts 0\`, every restart a fork of god (as a job's first restart), median of ${n}`,
+        unit: "ms",
+        digits: 1,
+        values: { god: value("god-cold", median), pm2: null, supervisord: null, shell: null },
       },
       {
         id: "restart-node-floor",

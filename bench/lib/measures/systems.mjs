@@ -19,7 +19,7 @@ export async function startAll(ctx, variants, label, failures) {
     variants.map(async (v) => {
       const dir = join(ctx.tmp, `${label}-${v.key}`);
       mkdirSync(dir, { recursive: true });
-      return { ...v, dir, system: await ctx.systems.get(v.id).start(v.jobs, dir) };
+      return { ...v, dir, system: await ctx.systems.get(v.id).start(v.jobs, dir, v.runArgs ?? []) };
     }),
   );
   const started = [];
