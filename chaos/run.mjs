@@ -107,7 +107,7 @@ for (const scenario of SCENARIOS.filter((s) => wanted.includes(s.name))) {
   if (figures.fdsBefore) {
     const [b, a] = [figures.fdsBefore, figures.fdsAfter ?? {}];
     say(
-      `  god fds: ${b.total} before, ${a.total ?? "?"} after (sockets, files and loaders' pipes ${b.other} -> ${a.other}; instances' pipes ${b.instance} -> ${a.instance}; spare pipes ${b.pool} -> ${a.pool})`,
+      `  god fds: ${b.total} before, ${a.total ?? "?"} after (sockets, files and loaders' pipes ${b.other} -> ${a.other}; instances' pipes ${b.instance} -> ${a.instance}; spare pipes ${b.pool} -> ${a.pool}; warm starts ${b.warmStarts ?? 0} -> ${a.warmStarts ?? "?"}, their fds ${b.warm ?? 0} -> ${a.warm ?? "?"})`,
     );
   }
   if (figures.commands !== undefined)

@@ -8,7 +8,7 @@ import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cmdline, fdCounts, killGroup, rssBytes, sleep, startTime } from "./proc.mjs";
+import { cmdline, fdCounts, killGroup, rssBytes, sleep, startTime, warmStarts } from "./proc.mjs";
 
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const CLI = join(ROOT, "dist/src/cli/main.js");
@@ -212,12 +212,26 @@ export class ChaosGod {
 
   /**
    * fdCounts() with the FIFO fds split: `instance`, both ends of two pipes (stdout, stderr) per live instance;
-   * `pool`, the rest (the spare pipes, both ends each).
+   * `warm`, god's fds of its warm starts (both ends of their FIFOs, and the socket of each one's stdin, which is
+   * taken out of `other`); `pool`, the rest (the spare pipes, both ends each). Warm starts are bounded (16 by
+   * default) and held while their jobs run, so they are not a leak; what they hold is counted from /proc.
    */
   split(fds, live) {
     if (!fds) return fds;
     const instance = 4 * live;
-    return { ...fds, instance, pool: fds.fifo - instance };
+    const warm = warmStarts(this.pid);
+    const warmPaths = new Set(warm.flatMap((w) => [...w.fifos]));
+    let warmFifo = 0;
+    for (const [path, count] of fds.fifos) if (warmPaths.has(path)) warmFifo += count;
+    const { fifos: _fifos, ...rest } = fds;
+    return {
+      ...rest,
+      instance,
+      warmStarts: warm.length,
+      warm: warmFifo + warm.length,
+      other: fds.other - warm.length,
+      pool: fds.fifo - instance - warmFifo,
+    };
   }
   /** god's RSS after quietMs under the load as it is: the median of the last samples (one a second). */
   async quietRss(quietMs) {

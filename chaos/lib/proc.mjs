@@ -48,7 +48,34 @@ export function fdCounts(pid) {
     if (count < 2) halfOpen += 1;
   }
   const others = targets.filter((t) => !fifos.has(t));
-  return { total: targets.length, fifo, halfOpen, other: targets.length - fifo, others };
+  return { total: targets.length, fifo, halfOpen, other: targets.length - fifo, others, fifos };
+}
+
+/**
+ * god's warm starts (docs/processes.md): its children whose argv is `/bin/sh -c SCRIPT god-warm-start ...`, each
+ * with the FIFOs it holds (its stdout and stderr, whose both ends god holds too). Each also has a socket of
+ * god's: its stdin, on which god sends the line that makes it exec the program.
+ */
+export function warmStarts(godPid) {
+  const out = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== godPid) continue;
+      const argv = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0");
+      if (argv[0] !== "/bin/sh" || argv[3] !== "god-warm-start") continue;
+      const held = new Set();
+      for (const fd of readdirSync(`/proc/${name}/fd`)) {
+        const target = readlinkSync(`/proc/${name}/fd/${fd}`);
+        if (target.includes("god-pipe-") || KEPT_FIFO.test(target)) held.add(target);
+      }
+      out.push({ pid: Number(name), fifos: held });
+    } catch {
+      // gone while looked at (fired, or discarded)
+    }
+  }
+  return out;
 }
 
 /** What `after.others` holds that `before.others` does not, and the reverse, each target with its count. */
