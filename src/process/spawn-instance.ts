@@ -62,7 +62,7 @@ export interface SpawnOptions {
 export function spawnInstance(config: JobConfig, options: SpawnOptions = {}): Promise<SpawnResult> {
   const cwd = config.cwd === null ? process.cwd() : resolve(config.cwd);
   let [file, ...args] = config.exec as [string, ...string[]];
-  const env = jobEnvironment(godEnvironment(), config.env);
+  let env = jobEnvironment(godEnvironment(), config.env);
   Object.assign(env, options.extraEnv ?? {});
   const fds = options.extraFds ?? [];
   const listening = env["LISTEN_FDS"] !== undefined;
@@ -77,11 +77,12 @@ export function spawnInstance(config: JobConfig, options: SpawnOptions = {}): Pr
         message: spawnMessage(config, cwd, Object.assign(new Error("ENOENT"), { code: "ENOENT" })),
       });
     }
-    const script = options.warm ? warmScript(listening, env["PWD"]) : execScript(true, env["PWD"]);
+    const script = options.warm ? warmScript(listening, env) : execScript(true, env);
     // The program as the job names it: the shell's exec looks it up in PATH as execvp would, and argv[0] is
     // the job's own, as with a direct spawn.
     args = ["-c", script, options.warm ? WARM_NAME : START_NAME, file, ...args];
     file = "/bin/sh";
+    env = shellEnvironment(env);
   }
   const [out, err]: ["pipe" | number, "pipe" | number] = options.outFds ?? ["pipe", "pipe"];
   const stdio: Array<"ignore" | "pipe" | number> = [
@@ -115,23 +116,51 @@ const START_NAME = "god-start";
 /**
  * The end of a start through /bin/sh: LISTEN_PID set to the shell's pid (which the program keeps across the
  * exec) when the instance gets sockets, then the program replaces the shell; its argv is passed as arguments
- * and never parsed by the shell. dash sets PWD to its cwd when it starts: PWD is put back to what the job's
- * environment says, or unset when it says nothing, so the program's environment is the one a direct spawn gives.
+ * and never parsed by the shell. The program's environment is the one a direct spawn gives, `env`: dash sets PWD
+ * to its cwd when it starts, so PWD is put back to what `env` says, or unset when it says nothing; and what dash
+ * drops or sets itself (names that are not shell identifiers; PPID, OPTIND, IFS) is given back by
+ * /usr/bin/env, one exec more, only for such an environment.
  */
-export function execScript(listening: boolean, pwd: string | undefined): string {
+export function execScript(listening: boolean, env: Readonly<NodeJS.ProcessEnv>): string {
   const listenPid = listening ? "LISTEN_PID=$$; export LISTEN_PID; " : "";
+  const pwd = env["PWD"];
   const keepPwd = pwd === undefined ? "unset PWD; " : `PWD=${shellQuote(pwd)}; export PWD; `;
-  return `${listenPid}${keepPwd}exec "$@"`;
+  const lost = Object.entries(env)
+    .filter(([name, value]) => value !== undefined && notForShell(name))
+    .map(([name, value]) => shellQuote(`${name}=${value}`));
+  const exec = lost.length === 0 ? 'exec "$@"' : `exec /usr/bin/env -- ${lost.join(" ")} "$@"`;
+  return `${listenPid}${keepPwd}${exec}`;
 }
+
+function notForShell(name: string): boolean {
+  return !SHELL_NAME.test(name) || SHELL_SETS.has(name);
+}
+
+/**
+ * The environment the shell itself is given: without what execScript gives back through /usr/bin/env (dash does
+ * not even start with a non-numeric OPTIND). The same object when there is none.
+ */
+function shellEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const names = Object.keys(env).filter(notForShell);
+  if (names.length === 0) return env;
+  const out = { ...env };
+  for (const name of names) delete out[name];
+  return out;
+}
+
+/** Environment names dash passes on: shell identifiers... */
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** ...except those it sets itself when it starts. */
+const SHELL_SETS = new Set(["PPID", "OPTIND", "IFS"]);
 
 /**
  * The script of a warm start's shell. It waits for one line on stdin; at end of file (god closed it, or died)
  * it exits without running anything. Then stdin becomes /dev/null, as for any instance, and the start goes on
  * as execScript's.
  */
-export function warmScript(listening: boolean, pwd: string | undefined): string {
+export function warmScript(listening: boolean, env: Readonly<NodeJS.ProcessEnv>): string {
   // The line is read into PWD, which execScript sets or unsets next: no variable of the job's is touched.
-  return `read -r PWD || exit 0; exec </dev/null; ${execScript(listening, pwd)}`;
+  return `read -r PWD || exit 0; exec </dev/null; ${execScript(listening, env)}`;
 }
 
 function shellQuote(text: string): string {

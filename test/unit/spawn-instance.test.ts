@@ -7,7 +7,13 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { spawnInstance, WARM_NAME, warmScript } from "../../src/process/spawn-instance.js";
+import {
+  godEnvironment,
+  jobEnvironment,
+  spawnInstance,
+  WARM_NAME,
+  warmScript,
+} from "../../src/process/spawn-instance.js";
 import { type JobSpec, normalizeJobSpec } from "../../src/protocol/jobspec.js";
 
 function config(spec: Partial<JobSpec>) {
@@ -82,14 +88,8 @@ describe("spawnInstance", () => {
     assert.ok(warm.ok, warm.ok ? "" : warm.message);
     assert.ok(warm.program?.endsWith("/env"), `the program's path, as PATH found it: ${warm.program}`);
     const cmdline = readFileSync(`/proc/${warm.pid}/cmdline`, "utf8").split("\0");
-    assert.deepEqual(cmdline, [
-      "/bin/sh",
-      "-c",
-      warmScript(false, "/given by the job"),
-      WARM_NAME,
-      "env",
-      "",
-    ]);
+    const script = warmScript(false, jobEnvironment(godEnvironment(), spec.env));
+    assert.deepEqual(cmdline, ["/bin/sh", "-c", script, WARM_NAME, "env", ""]);
     const fromWarm = await fire(warm);
     assert.equal(fromWarm.code, 0);
     const direct = await spawnInstance(spec);
@@ -102,6 +102,39 @@ describe("spawnInstance", () => {
     const sorted = (text: string) => text.trim().split("\n").sort();
     assert.deepEqual(sorted(fromWarm.out), sorted(out), "the same environment as a direct spawn");
     assert.ok(sorted(out).includes("PWD=/given by the job"));
+  });
+
+  it("what dash drops or sets itself (odd names, PPID, OPTIND, IFS) reaches the program as a direct spawn gives it", async () => {
+    const odd = {
+      "spring.profiles.active": "prod",
+      "FOO-BAR": "x y",
+      PPID: "not mine",
+      OPTIND: "abc",
+      IFS: ":",
+    };
+    const spec = config({ exec: ["env"], cwd: dir, env: odd });
+    const sorted = (text: string) => text.trim().split("\n").sort();
+    const warm = await fire(await spawnInstance(spec, { warm: true }));
+    assert.equal(warm.code, 0);
+    const direct = await spawnInstance(spec);
+    assert.ok(direct.ok);
+    let out = "";
+    direct.child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    await new Promise((done) => direct.child.once("close", done));
+    assert.deepEqual(sorted(warm.out), sorted(out));
+    for (const [name, value] of Object.entries(odd)) assert.ok(sorted(out).includes(`${name}=${value}`));
+    // A socket job's start goes through the same shell (LISTEN_PID): the same environment, LISTEN_PID aside.
+    const listening = await spawnInstance(spec, { extraEnv: { LISTEN_FDS: "0" } });
+    assert.ok(listening.ok);
+    let viaShell = "";
+    listening.child.stdout!.on("data", (chunk: Buffer) => {
+      viaShell += chunk.toString();
+    });
+    await new Promise((done) => listening.child.once("close", done));
+    const withoutListen = (lines: string[]) => lines.filter((l) => !l.startsWith("LISTEN_"));
+    assert.deepEqual(withoutListen(sorted(viaShell)), withoutListen(sorted(out)));
   });
 
   it("a warm start passes no PWD when the job's environment has none, and stdin is /dev/null", async () => {
