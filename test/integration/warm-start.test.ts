@@ -80,6 +80,11 @@ describe("warm starts", { timeout: TIMEOUT_MS }, () => {
     const god = sb.startGod();
     const first = await sb.untilState("w", "running");
     sb.track(first.pid);
+    const log = join(sb.home, "logs", "w.log");
+    await sb.until(
+      "the first instance's line in the log",
+      () => existsSync(log) && readFileSync(log, "utf8").includes(`up ${first.pid} stdin=/dev/null`),
+    );
     const coldEnv = environ(first.pid!);
     const coldSocket = readlinkSync(`/proc/${first.pid}/fd/3`);
     assert.deepEqual(prepared(sb, "w"), [], "a first start prepares nothing: the job has not crashed yet");
@@ -102,6 +107,13 @@ describe("warm starts", { timeout: TIMEOUT_MS }, () => {
     const warm = await crash(sb, "w");
     assert.equal(warm.pid, shell, "the restarted instance is the shell that waited");
     assert.equal(warm.restarts, 2);
+    // Its first line says it runs the job's program (and not the shell that waited, nor an exec on the way).
+    await sb.until(
+      "the warm instance's line in the log",
+      () =>
+        existsSync(log) &&
+        readFileSync(log, "utf8").includes(`up ${shell} stdin=/dev/null listen_pid=${shell}`),
+    );
     assert.deepEqual(cmdline(shell), exec, "the waiting shell is gone: the job's program runs in its place");
     assert.deepEqual(
       environ(shell).filter((v) => !v.startsWith("LISTEN_PID=")),
@@ -111,13 +123,6 @@ describe("warm starts", { timeout: TIMEOUT_MS }, () => {
     assert.equal(readlinkSync(`/proc/${shell}/cwd`), work);
     assert.equal(readlinkSync(`/proc/${shell}/fd/0`), "/dev/null");
     assert.equal(readlinkSync(`/proc/${shell}/fd/3`), coldSocket, "the same held socket on fd 3");
-    const log = join(sb.home, "logs", "w.log");
-    await sb.until(
-      "the warm instance's line in the log",
-      () =>
-        existsSync(log) &&
-        readFileSync(log, "utf8").includes(`up ${shell} stdin=/dev/null listen_pid=${shell}`),
-    );
 
     // The next one is prepared in turn; a stop ends it.
     const next = await nthPrepared(sb, "w", 2);
