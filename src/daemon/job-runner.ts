@@ -35,7 +35,7 @@ import {
 } from "./instance-readiness.js";
 import { noteCheck } from "./optimizer.js";
 import type { AdoptRecord, InstanceRecord } from "./state-file.js";
-import { WARM_DELAY_MS, WarmStart, type WarmStarts } from "./warm-start.js";
+import { closePipes, WARM_DELAY_MS, WarmStart, type WarmStarts } from "./warm-start.js";
 
 /** The loader a job belongs to, as the runner sees it (a LoaderSlot). */
 export interface LoaderLink {
@@ -815,11 +815,7 @@ export class JobRunner {
     let handedOver = false;
     const giveBack = () => {
       if (handedOver) return;
-      for (const pipe of pipes ?? []) {
-        pipe.closeWriteEnd();
-        pipe.readable.destroy();
-        if (typeof pipe.path === "string") rmSync(pipe.path, { force: true });
-      }
+      closePipes(pipes);
       readiness.close();
       budget.give();
     };

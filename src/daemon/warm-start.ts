@@ -125,13 +125,18 @@ export class WarmStart {
 
   private free(): void {
     this.parts.child.stdin?.destroy();
-    for (const pipe of this.parts.pipes ?? []) {
-      pipe.closeWriteEnd();
-      pipe.readable.destroy();
-      if (typeof pipe.path === "string") rmSync(pipe.path, { force: true });
-    }
+    closePipes(this.parts.pipes);
     this.parts.readiness.close();
     this.budget.give();
+  }
+}
+
+/** Output pipes no process will use: both of god's ends closed, their FIFOs removed. */
+export function closePipes(pipes: OutputPipe[] | null): void {
+  for (const pipe of pipes ?? []) {
+    pipe.closeWriteEnd();
+    pipe.readable.destroy();
+    if (typeof pipe.path === "string") rmSync(pipe.path, { force: true });
   }
 }
 

@@ -70,16 +70,24 @@ describe("spawnInstance", () => {
     );
   });
 
-  /** Fires a warm start (spawned with Node's own pipes) and gives what the program wrote and its exit code. */
-  async function fire(result: Awaited<ReturnType<typeof spawnInstance>>, line = "\n") {
+  /** What a process spawned with Node's own pipes writes to stdout, once it has ended. */
+  async function outputOf(result: Awaited<ReturnType<typeof spawnInstance>>): Promise<string> {
     assert.ok(result.ok, result.ok ? "" : result.message);
     let out = "";
     result.child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
     });
-    const exited = new Promise((done) => result.child.once("close", done));
+    await new Promise((done) => result.child.once("close", done));
+    return out;
+  }
+
+  /** Fires a warm start (spawned with Node's own pipes) and gives what the program wrote and its exit code. */
+  async function fire(result: Awaited<ReturnType<typeof spawnInstance>>, line = "\n") {
+    assert.ok(result.ok, result.ok ? "" : result.message);
+    const out = outputOf(result);
     result.child.stdin!.end(line);
-    return { code: await exited, out };
+    const text = await out;
+    return { code: result.child.exitCode, out: text };
   }
 
   it("a warm start waits for its line, then execs the program with the environment a direct spawn gives", async () => {
@@ -92,13 +100,7 @@ describe("spawnInstance", () => {
     assert.deepEqual(cmdline, ["/bin/sh", "-c", script, WARM_NAME, "env", ""]);
     const fromWarm = await fire(warm);
     assert.equal(fromWarm.code, 0);
-    const direct = await spawnInstance(spec);
-    assert.ok(direct.ok);
-    let out = "";
-    direct.child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    await new Promise((done) => direct.child.once("close", done));
+    const out = await outputOf(await spawnInstance(spec));
     const sorted = (text: string) => text.trim().split("\n").sort();
     assert.deepEqual(sorted(fromWarm.out), sorted(out), "the same environment as a direct spawn");
     assert.ok(sorted(out).includes("PWD=/given by the job"));
@@ -116,23 +118,11 @@ describe("spawnInstance", () => {
     const sorted = (text: string) => text.trim().split("\n").sort();
     const warm = await fire(await spawnInstance(spec, { warm: true }));
     assert.equal(warm.code, 0);
-    const direct = await spawnInstance(spec);
-    assert.ok(direct.ok);
-    let out = "";
-    direct.child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    await new Promise((done) => direct.child.once("close", done));
+    const out = await outputOf(await spawnInstance(spec));
     assert.deepEqual(sorted(warm.out), sorted(out));
     for (const [name, value] of Object.entries(odd)) assert.ok(sorted(out).includes(`${name}=${value}`));
     // A socket job's start goes through the same shell (LISTEN_PID): the same environment, LISTEN_PID aside.
-    const listening = await spawnInstance(spec, { extraEnv: { LISTEN_FDS: "0" } });
-    assert.ok(listening.ok);
-    let viaShell = "";
-    listening.child.stdout!.on("data", (chunk: Buffer) => {
-      viaShell += chunk.toString();
-    });
-    await new Promise((done) => listening.child.once("close", done));
+    const viaShell = await outputOf(await spawnInstance(spec, { extraEnv: { LISTEN_FDS: "0" } }));
     const withoutListen = (lines: string[]) => lines.filter((l) => !l.startsWith("LISTEN_"));
     assert.deepEqual(withoutListen(sorted(viaShell)), withoutListen(sorted(out)));
   });
