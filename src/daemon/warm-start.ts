@@ -15,7 +15,7 @@ import { signalGroup } from "../process/signal-group.js";
 import type { JobConfig } from "../protocol/jobspec.js";
 import type { Readiness } from "./instance-readiness.js";
 
-/** Warm starts kept at most at once by default, over all jobs: each is a waiting shell (about 1 MiB of RSS). */
+/** Warm starts kept at most at once by default, over all jobs: each is a waiting dash (1.6 MiB RSS, 0.2 its own). */
 export const DEFAULT_WARM_STARTS = 16;
 
 /** How long after a restart god forks the warm start of the next one (the restart's own start goes first). */
@@ -78,10 +78,6 @@ export class WarmStart {
     // A write to a shell that died meanwhile fails with EPIPE: that is seen by the exit, not an error of god.
     parts.child.stdin?.on("error", () => {});
     parts.child.once("exit", this.died);
-  }
-
-  get waiting(): boolean {
-    return this.state === "waiting";
   }
 
   /**
