@@ -161,6 +161,29 @@ describe("warm starts", { timeout: TIMEOUT_MS }, () => {
     assert.ok(alive(replaced.pid!), "the job itself outlives god");
   });
 
+  it("a warm-started instance says itself when it is ready, on its ready fd or its notify socket", async (t) => {
+    const sb = new Sandbox("god-warm-");
+    t.after(() => sb.cleanup());
+    const notify = [
+      "python3",
+      "-c",
+      'import os, socket, time\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.connect(os.environ["NOTIFY_SOCKET"])\ns.send(b"READY=1")\ntime.sleep(1000)',
+    ];
+    helloLoader(sb, "t", [
+      crasher("byfd", { exec: ["sh", "-c", "echo ready >&4; exec sleep 1000"], ready: { fd: 4 } }),
+      crasher("bynotify", { exec: notify, ready: "notify" }),
+    ]);
+    sb.startGod();
+    for (const job of ["byfd", "bynotify"]) {
+      await crash(sb, job);
+      const shell = await nthPrepared(sb, job, 1);
+      sb.track(shell);
+      // crash() waits for "running": an instance with `ready` is running only once it said so itself.
+      const warm = await crash(sb, job);
+      assert.equal(warm.pid, shell, `${job}: the warm start became the instance, and it was heard`);
+    }
+  });
+
   it("a program removed since its warm start: the restart is a fresh spawn, with the usual error", async (t) => {
     const sb = new Sandbox("god-warm-");
     t.after(() => sb.cleanup());
