@@ -5,7 +5,7 @@
 // the shell; a program removed meanwhile gets the usual error from a fresh spawn; the budget is kept.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { alive, exitWithin } from "../fixtures/proc-tools.js";
@@ -26,6 +26,13 @@ function prepared(sb: Sandbox, job: string): number[] {
 /** Waits for the `n`th warm start of `job` and gives its pid. */
 function nthPrepared(sb: Sandbox, job: string, n: number): Promise<number> {
   return sb.until(`warm start #${n} of ${job}`, () => prepared(sb, job)[n - 1]);
+}
+
+/** Waits for a warm start of `job` whose pid is none of `seen` and gives its pid. */
+function preparedBesides(sb: Sandbox, job: string, seen: Array<number | null | undefined>): Promise<number> {
+  return sb.until(`a warm start of ${job} besides ${seen.join(", ")}`, () =>
+    prepared(sb, job).find((pid) => !seen.includes(pid)),
+  );
 }
 
 /** Kills the running instance of `job` with SIGKILL and waits for the next one to run. */
@@ -94,7 +101,11 @@ describe("warm starts", { timeout: TIMEOUT_MS }, () => {
     sb.track(shell);
     assert.ok(alive(shell));
     assert.deepEqual(stat(shell), { ppid: god.pid!, pgrp: shell }, "god's child, in its own group");
-    const argv = cmdline(shell);
+    // (Read once its exec is through: /proc shows no argv while one is under way.)
+    const argv = await sb.until("the waiting shell's argv", () => {
+      const words = cmdline(shell);
+      return words[3] === "god-warm-start" ? words : undefined;
+    });
     assert.equal(argv[0], "/bin/sh");
     assert.equal(argv[3], "god-warm-start", "ps names it");
     const exec = [
@@ -133,7 +144,7 @@ describe("warm starts", { timeout: TIMEOUT_MS }, () => {
     await sb.until(`the waiting shell ${next} to be gone after the stop`, () => !alive(next));
   });
 
-  it("a new spec ends the waiting shell, and so does god's own death (the jobs stay)", async (t) => {
+  it("a new spec ends the waiting shell, and so does god's own death; the next god adopts a warm-started instance", async (t) => {
     const sb = new Sandbox("god-warm-");
     t.after(() => sb.cleanup());
     helloLoader(sb, "t", [crasher("w", { env: { V: "1" } })]);
@@ -142,7 +153,14 @@ describe("warm starts", { timeout: TIMEOUT_MS }, () => {
     const shell = await nthPrepared(sb, "w", 1);
     sb.track(shell);
 
-    helloLoader(sb, "t", [crasher("w", { env: { V: "2" } })]);
+    // The hello the loader prints changes; the loader script itself is left alone, so that god's watch of the
+    // loader directory does not reload it a second time (each hello is a new spec object for the runner).
+    const hello = {
+      jsonrpc: "2.0",
+      method: "hello",
+      params: { protocol: "godv1", loader: { name: "t" }, jobs: [crasher("w", { env: { V: "2" } })] },
+    };
+    writeFileSync(join(sb.root, "t.hello.json"), `${JSON.stringify(hello)}\n`);
     const reload = await sb.ctl(["reload-loaders"]);
     assert.equal(reload.code, 0, reload.stderr);
     await sb.until(`the shell ${shell} made for the old spec to be gone`, () => !alive(shell));
@@ -153,12 +171,38 @@ describe("warm starts", { timeout: TIMEOUT_MS }, () => {
     sb.track(replaced.pid);
     assert.notEqual(replaced.pid, shell);
 
-    const again = await nthPrepared(sb, "w", 2);
+    // One made with the new spec takes the next crash; then god dies with the one after it waiting.
+    // (The reload itself may have used one made with the new spec already: the next one is another pid.)
+    const again = await preparedBesides(sb, "w", [shell, replaced.pid]);
     sb.track(again);
+    const warm = await crash(sb, "w");
+    const story = () =>
+      godLines(sb)
+        .map((l) => `${l.time} ${l.msg}`)
+        .filter((m) => m.includes("job w") || m.includes("w:") || m.includes(" w "))
+        .join("\n");
+    assert.equal(warm.pid, again, story());
+    // /proc/PID/environ reads empty while an exec is under way: read it once the job's own line is out.
+    const log = join(sb.home, "logs", "w.log");
+    await sb.until(
+      `the line of ${again}`,
+      () => existsSync(log) && readFileSync(log, "utf8").includes(`up ${again}\n`),
+    );
+    assert.ok(environ(again).includes("V=2"), `${environ(again).join(" ")}\n${story()}`);
+    const third = await preparedBesides(sb, "w", [shell, replaced.pid, again]);
+    sb.track(third);
     god.kill("SIGKILL");
     assert.equal(await exitWithin(god, 10_000, "god after SIGKILL"), "SIGKILL");
-    await sb.until(`the shell ${again} to exit once god is gone`, () => !alive(again));
-    assert.ok(alive(replaced.pid!), "the job itself outlives god");
+    await sb.until(`the shell ${third} to exit once god is gone`, () => !alive(third));
+    assert.ok(alive(again), "the job itself outlives god");
+
+    // The next god adopts the warm-started instance: its pid and kernel start time match the record.
+    sb.startGod();
+    const adopted = await sb.until("w adopted", async () => {
+      const j = await sb.job("w");
+      return j?.state === "running" && j.adopted ? j : undefined;
+    });
+    assert.equal(adopted.pid, again);
   });
 
   it("a warm-started instance says itself when it is ready, on its ready fd or its notify socket", async (t) => {
