@@ -7,6 +7,7 @@ import type { ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve as resolvePath } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import type { Deps, Effect, InstanceEvent } from "../core/instance-events.js";
 import { awaitsSpawn, type InstanceModel, liveProc, procsOf } from "../core/instance-state.js";
 import { initialJob, type JobEvent, type JobModel, jobState, jobTransition } from "../core/job-model.js";
@@ -162,10 +163,13 @@ export class JobRunner {
   /** A new spec from the loader (same name). The instance count follows it unless `god scale` set one since. */
   update(config: JobConfig, deps: Deps): void {
     const before = desiredOf(this.config);
+    const sameSpec = isDeepStrictEqual(this.config, config);
     this.config = config;
-    // A warm start was made with the old spec: it goes, and one with the new spec is made in its place.
-    const warmed = [...(this.warm?.keys() ?? [])];
-    this.discardWarm();
+    // A warm start made with the old spec goes, and one with the new spec is made in its place; the same spec
+    // again (a loader reloaded, SIGHUP) keeps it.
+    const warmed = sameSpec ? [] : [...(this.warm?.keys() ?? [])];
+    if (sameSpec) for (const warm of this.warm?.values() ?? []) warm.parts.config = config;
+    else this.discardWarm();
     this.refreshPolicy();
     this.plan.log.setConfig(config.logs);
     const desired = desiredOf(config);

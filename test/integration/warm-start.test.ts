@@ -205,6 +205,21 @@ describe("warm starts", { timeout: TIMEOUT_MS }, () => {
     assert.equal(adopted.pid, again);
   });
 
+  it("the same spec again (god reload-loaders) keeps the waiting shell", async (t) => {
+    const sb = new Sandbox("god-warm-");
+    t.after(() => sb.cleanup());
+    helloLoader(sb, "t", [crasher("w")]);
+    sb.startGod();
+    await crash(sb, "w");
+    const shell = await nthPrepared(sb, "w", 1);
+    sb.track(shell);
+    // Answered once the loader's new hello is applied.
+    const reload = await sb.ctl(["reload-loaders"]);
+    assert.equal(reload.code, 0, reload.stderr);
+    const warm = await crash(sb, "w");
+    assert.equal(warm.pid, shell, "the shell made before the reload became the instance");
+  });
+
   it("a warm-started instance says itself when it is ready, on its ready fd or its notify socket", async (t) => {
     const sb = new Sandbox("god-warm-");
     t.after(() => sb.cleanup());
