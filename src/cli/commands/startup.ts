@@ -22,7 +22,8 @@ and this god, restarted on failure; jobs outlive a restart of god, which adopts 
   --dir DIR      a loader directory for god to run (repeatable)
   --loader PATH  a single loader (repeatable)
   --no-adopt     god stops the jobs of a god that died instead of adopting them
-  --warm-starts N  passed to \`god run\`: how many restarted instances get their next process forked ahead
+  --warm-starts N
+                 passed to \`god run\`: how many restarted instances get their next process forked ahead
   --home DIR     god's home in the unit (default: $GOD_HOME, else ~/.god)
 Run it again after upgrading Node: the unit names the node it found, and says so when that node is gone.`,
   options: {
