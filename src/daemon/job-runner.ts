@@ -6,7 +6,6 @@
 import type { ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { resolve as resolvePath } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import type { Deps, Effect, InstanceEvent } from "../core/instance-events.js";
 import { awaitsSpawn, type InstanceModel, liveProc, procsOf } from "../core/instance-state.js";
@@ -20,7 +19,7 @@ import { runProbe } from "../process/probe.js";
 import { processStartTime } from "../process/proc-stat.js";
 import { identitiesOf, programFiles } from "../process/program-files.js";
 import { signalGroup, stopGroup } from "../process/signal-group.js";
-import { spawnInstance } from "../process/spawn-instance.js";
+import { jobCwd, spawnInstance } from "../process/spawn-instance.js";
 import type { CheckResult } from "../protocol/check-result.js";
 import type { InstanceJson, JobJson } from "../protocol/control.js";
 import type { JobConfig } from "../protocol/jobspec.js";
@@ -632,16 +631,7 @@ export class JobRunner {
     const unrecorded = this.plan.recorder.canRecord();
     if (unrecorded !== null) return failed(unrecorded);
     const readiness =
-      config.ready === null
-        ? NO_READINESS
-        : await openReadiness(
-            config,
-            index,
-            run,
-            this.plan.notifyDir,
-            (message) => this.readinessMessage(index, run, message),
-            this.plan.pipes.keptDir,
-          );
+      config.ready === null ? NO_READINESS : await this.openStartReadiness(config, index, run);
     if ("error" in readiness) return failed(readiness.error);
     const merge = config.logs.merge;
     const count = merge ? 1 : 2;
@@ -663,6 +653,22 @@ export class JobRunner {
       return failed(result.message);
     }
     return this.started(index, run, config, result.child, result.pid, pipes, readiness, failed);
+  }
+
+  /** The readiness channel a start of process `run` of instance `index` gets (SPEC 11). */
+  private openStartReadiness(
+    config: JobConfig,
+    index: number,
+    run: number,
+  ): Promise<Readiness | { error: string }> {
+    return openReadiness(
+      config,
+      index,
+      run,
+      this.plan.notifyDir,
+      (message) => this.readinessMessage(index, run, message),
+      this.plan.pipes.keptDir,
+    );
   }
 
   /** What god adds to an instance's start: its environment variables and its fds from 3 on. */
@@ -827,14 +833,7 @@ export class JobRunner {
       const held = this.plan.sockets.heldNow(config.listen);
       if (held === null || "error" in held) return giveBack();
       if (config.ready !== null) {
-        const opened = await openReadiness(
-          config,
-          index,
-          run,
-          this.plan.notifyDir,
-          (message) => this.readinessMessage(index, run, message),
-          this.plan.pipes.keptDir,
-        );
+        const opened = await this.openStartReadiness(config, index, run);
         if ("error" in opened) return giveBack();
         readiness = opened;
       }
@@ -857,7 +856,7 @@ export class JobRunner {
           child: result.child,
           pid: result.pid,
           program: result.program,
-          cwd: config.cwd === null ? process.cwd() : resolvePath(config.cwd),
+          cwd: jobCwd(config),
           pipes,
           readiness,
         },

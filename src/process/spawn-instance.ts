@@ -54,13 +54,18 @@ export interface SpawnOptions {
   warm?: boolean;
 }
 
+/** The directory the job's processes start in: its cwd, or god's own. */
+export function jobCwd(config: JobConfig): string {
+  return config.cwd === null ? process.cwd() : resolve(config.cwd);
+}
+
 /**
  * Spawns the instance; resolves once it is known whether the process started. The cwd is looked at only when
  * the spawn fails (the child's chdir fails with the same ENOENT as a missing program): a stat before every
  * spawn is time between a crash and the fork of its restart (issue 17).
  */
 export function spawnInstance(config: JobConfig, options: SpawnOptions = {}): Promise<SpawnResult> {
-  const cwd = config.cwd === null ? process.cwd() : resolve(config.cwd);
+  const cwd = jobCwd(config);
   let [file, ...args] = config.exec as [string, ...string[]];
   let env = jobEnvironment(godEnvironment(), config.env);
   Object.assign(env, options.extraEnv ?? {});
